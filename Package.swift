@@ -1,0 +1,57 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "freedompay-sidecar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "freedompay-sidecar", targets: ["freedompay-sidecar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // HTTP/1.1 request parser and response serializer over bytes; no sockets.
+        .target(name: "HTTP1"),
+        // Listeners and connections on Dispatch; no HTTP.
+        .target(name: "SocketLoop"),
+        // Freedom Pay's detached JWS: header, signing, verification, key loading.
+        .target(
+            name: "FreedomPayJWS",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // libcurl's variadic setopt, made callable from Swift.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // The upstream HTTPS client on a libcurl multi handle.
+        .target(name: "Upstream", dependencies: ["CCurl"]),
+        // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
+        .target(
+            name: "Sidecar",
+            dependencies: [
+                "HTTP1", "SocketLoop", "FreedomPayJWS", "Upstream",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "freedompay-sidecar",
+            dependencies: [
+                "Sidecar",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Conformance")]),
+        .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),
+        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "FreedomPayJWS", "Upstream"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
