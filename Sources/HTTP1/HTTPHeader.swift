@@ -1,0 +1,48 @@
+/// One header field as it appeared on the wire: name case preserved, value without
+/// surrounding whitespace.
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+extension Array where Element == HTTPHeader {
+    /// Values of every field named `name` (case-insensitive), in order.
+    public func values(named name: String) -> [String] {
+        filter { $0.name.caseInsensitiveEquals(name) }.map(\.value)
+    }
+
+    /// The value of the first field named `name` (case-insensitive).
+    public func first(named name: String) -> String? {
+        first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+
+    /// Tokens of a comma-separated list field across all its lines, lowercased (RFC 9110 §5.6.1).
+    public func listTokens(named name: String) -> [String] {
+        values(named: name).flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingOWS().lowercased() }
+            .filter { !$0.isEmpty }
+    }
+}
+
+extension StringProtocol {
+    /// ASCII case-insensitive comparison, as header names require.
+    public func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        return zip(a, b).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
+    }
+
+    func trimmingOWS() -> String {
+        var slice = Substring(self)
+        while let c = slice.first, c == " " || c == "\t" { slice = slice.dropFirst() }
+        while let c = slice.last, c == " " || c == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

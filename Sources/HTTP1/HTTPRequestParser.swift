@@ -1,0 +1,324 @@
+/// What the parser produced from the bytes so far.
+public enum HTTPParserEvent: Sendable, Equatable {
+    /// The header section is complete and its framing is valid; the body follows.
+    /// A server may answer `100 Continue` now (RFC 9110 §10.1.1).
+    case head(HTTPRequestHead)
+    /// The whole request, body included.
+    case request(HTTPRequest)
+}
+
+/// An incremental, strict HTTP/1.1 request parser (RFC 9112) over bytes.
+///
+/// Feed bytes with `append(_:)`, then call `next()` until it returns `nil` (more bytes
+/// needed). Each request yields `.head` and then `.request`. Requests that follow in the
+/// buffer (pipelining) are parsed by further `next()` calls. After an error the parser
+/// stays failed: the connection must be closed.
+public struct HTTPRequestParser: Sendable {
+    public let limits: HTTPParserLimits
+
+    private var buffer: [UInt8] = []
+    private var position = 0
+    /// Where the search for the current line's LF resumes.
+    private var scanIndex = 0
+    private var state = State.requestLine
+    private var headBytes = 0
+    private var leadingEmptyLines = 0
+    private var method = ""
+    private var target = ""
+    private var versionMinor = 1
+    private var headers: [HTTPHeader] = []
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var trailerCount = 0
+
+    private enum State: Sendable {
+        case requestLine
+        case headerLine
+        case fixedBody(remaining: Int)
+        case chunkSizeLine
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailerLine
+        case complete
+        case failed(HTTPParseError)
+    }
+
+    public init(limits: HTTPParserLimits = HTTPParserLimits()) {
+        self.limits = limits
+    }
+
+    /// Bytes received but not yet consumed by a complete request.
+    public var bufferedByteCount: Int { buffer.count - position }
+
+    /// True between requests with nothing buffered: a clean point to close an idle connection.
+    public var isAtMessageBoundary: Bool {
+        if case .requestLine = state { return headBytes == 0 && bufferedByteCount == 0 }
+        return false
+    }
+
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        if position > 0 && position >= buffer.count / 2 {
+            buffer.removeFirst(position)
+            scanIndex -= position
+            position = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next event, or `nil` when more bytes are needed.
+    public mutating func next() throws(HTTPParseError) -> HTTPParserEvent? {
+        do {
+            return try step()
+        } catch {
+            state = .failed(error)
+            throw error
+        }
+    }
+
+    private mutating func step() throws(HTTPParseError) -> HTTPParserEvent? {
+        while true {
+            switch state {
+            case .failed(let error):
+                throw error
+            case .complete:
+                let request = HTTPRequest(head: head!, body: body)
+                resetForNextMessage()
+                return .request(request)
+            case .requestLine:
+                guard let line = try nextLine(limit: limits.maxHeaderBytes - headBytes, overLimit: .headerTooLarge) else { return nil }
+                if line.isEmpty {
+                    // RFC 9112 §2.2: ignore at least one empty line before the request-line.
+                    headBytes = 0
+                    leadingEmptyLines += 1
+                    if leadingEmptyLines > limits.maxLeadingEmptyLines { throw .invalidRequestLine }
+                    continue
+                }
+                try parseRequestLine(line)
+                state = .headerLine
+            case .headerLine:
+                guard let line = try nextLine(limit: limits.maxHeaderBytes - headBytes, overLimit: .headerTooLarge) else { return nil }
+                if line.isEmpty {
+                    let completed = HTTPRequestHead(method: method, target: target, versionMajor: 1, versionMinor: versionMinor, headers: headers)
+                    state = try framing(of: completed)
+                    head = completed
+                    return .head(completed)
+                }
+                if headers.count >= limits.maxHeaderCount { throw .tooManyHeaders }
+                headers.append(try parseField(line))
+            case .fixedBody(let remaining):
+                let available = min(remaining, bufferedByteCount)
+                body.append(contentsOf: buffer[position..<position + available])
+                position += available
+                scanIndex = position
+                if available < remaining {
+                    state = .fixedBody(remaining: remaining - available)
+                    return nil
+                }
+                state = .complete
+            case .chunkSizeLine:
+                guard let line = try nextLine(limit: 1024, overLimit: .invalidChunk) else { return nil }
+                let size = try parseChunkSize(line)
+                if size == 0 {
+                    state = .trailerLine
+                } else {
+                    guard size <= limits.maxBodyBytes - body.count else { throw .bodyTooLarge }
+                    state = .chunkData(remaining: size)
+                }
+            case .chunkData(let remaining):
+                let available = min(remaining, bufferedByteCount)
+                body.append(contentsOf: buffer[position..<position + available])
+                position += available
+                scanIndex = position
+                if available < remaining {
+                    state = .chunkData(remaining: remaining - available)
+                    return nil
+                }
+                state = .chunkDataEnd
+            case .chunkDataEnd:
+                // RFC 9112 §7.1: chunk-data is followed by exactly CRLF.
+                guard bufferedByteCount >= 2 else {
+                    if bufferedByteCount == 1 && buffer[position] != ByteClass.cr { throw .invalidChunk }
+                    return nil
+                }
+                guard buffer[position] == ByteClass.cr, buffer[position + 1] == ByteClass.lf else { throw .invalidChunk }
+                position += 2
+                scanIndex = position
+                state = .chunkSizeLine
+            case .trailerLine:
+                // RFC 9112 §7.1.2: trailer fields are parsed like header fields and then discarded.
+                guard let line = try nextLine(limit: limits.maxHeaderBytes, overLimit: .headerTooLarge) else { return nil }
+                if line.isEmpty {
+                    state = .complete
+                    continue
+                }
+                trailerCount += 1
+                if trailerCount > limits.maxHeaderCount { throw .tooManyHeaders }
+                _ = try parseField(line)
+            }
+        }
+    }
+
+    private mutating func resetForNextMessage() {
+        state = .requestLine
+        headBytes = 0
+        leadingEmptyLines = 0
+        method = ""
+        target = ""
+        versionMinor = 1
+        headers = []
+        head = nil
+        body = []
+        trailerCount = 0
+    }
+
+    /// The next CRLF-terminated line without its CRLF, or `nil` if it is not complete yet.
+    /// RFC 9112 §2.2: a bare CR or bare LF is rejected rather than guessed at.
+    private mutating func nextLine(limit: Int, overLimit: HTTPParseError) throws(HTTPParseError) -> ArraySlice<UInt8>? {
+        var index = max(scanIndex, position)
+        while index < buffer.count {
+            let byte = buffer[index]
+            if byte == ByteClass.lf {
+                guard index > position, buffer[index - 1] == ByteClass.cr else { throw .bareLineFeedOrCarriageReturn }
+                let length = index + 1 - position
+                guard length <= limit else { throw overLimit }
+                let line = buffer[position..<index - 1]
+                headBytes += length
+                position = index + 1
+                scanIndex = position
+                return line
+            }
+            if byte == ByteClass.cr, index + 1 < buffer.count, buffer[index + 1] != ByteClass.lf {
+                throw .bareLineFeedOrCarriageReturn
+            }
+            index += 1
+        }
+        scanIndex = buffer.last == ByteClass.cr ? index - 1 : index
+        guard bufferedByteCount <= limit else { throw overLimit }
+        return nil
+    }
+
+    /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
+    private mutating func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) {
+        let parts = line.split(separator: ByteClass.space, maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .invalidRequestLine }
+        let (methodBytes, targetBytes, versionBytes) = (parts[0], parts[1], parts[2])
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(ByteClass.isTokenChar) else { throw .invalidMethod }
+        guard !targetBytes.isEmpty, targetBytes.allSatisfy(ByteClass.isTargetChar) else { throw .invalidTarget }
+        versionMinor = try parseVersion(versionBytes)
+        method = String(decoding: methodBytes, as: UTF8.self)
+        target = String(decoding: targetBytes, as: UTF8.self)
+    }
+
+    /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); only 1.0 and 1.1 are served.
+    private func parseVersion(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
+        let chars = Array(bytes)
+        guard chars.count == 8, chars[0..<5].elementsEqual("HTTP/".utf8), chars[6] == UInt8(ascii: "."),
+              let major = decimalDigit(chars[5]), let minor = decimalDigit(chars[7])
+        else { throw .invalidRequestLine }
+        guard major == 1, minor <= 1 else { throw .unsupportedVersion }
+        return minor
+    }
+
+    private func decimalDigit(_ byte: UInt8) -> Int? {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil
+    }
+
+    /// field-line = field-name ":" OWS field-value OWS (RFC 9112 §5)
+    private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPHeader {
+        // RFC 9112 §5.2: obs-fold (a line starting with whitespace) is rejected.
+        if let first = line.first, first == ByteClass.space || first == ByteClass.tab { throw .obsoleteLineFolding }
+        guard let colon = line.firstIndex(of: ByteClass.colon) else { throw .invalidHeaderName }
+        let name = line[line.startIndex..<colon]
+        // RFC 9112 §5.1: no whitespace between field name and colon.
+        guard !name.isEmpty, name.allSatisfy(ByteClass.isTokenChar) else { throw .invalidHeaderName }
+        var value = line[(colon + 1)...]
+        while let first = value.first, first == ByteClass.space || first == ByteClass.tab { value = value.dropFirst() }
+        while let last = value.last, last == ByteClass.space || last == ByteClass.tab { value = value.dropLast() }
+        guard value.allSatisfy(ByteClass.isFieldValueChar) else { throw .invalidHeaderValue }
+        return HTTPHeader(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+    }
+
+    /// Decides how the body is framed (RFC 9112 §6.3) and enforces the body limit early.
+    private func framing(of head: HTTPRequestHead) throws(HTTPParseError) -> State {
+        let lengths = head.headers.values(named: "Content-Length")
+        let codings = head.headers.values(named: "Transfer-Encoding")
+        if !codings.isEmpty {
+            // RFC 9112 §6.1: Transfer-Encoding with Content-Length is a smuggling vector; reject.
+            guard lengths.isEmpty else { throw .contentLengthWithTransferEncoding }
+            // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
+            guard head.versionMinor == 1 else { throw .unsupportedTransferEncoding }
+            let tokens = codings.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .map { $0.trimmingOWS().lowercased() }
+            // RFC 9112 §6.3: chunked must be the final coding, else the length is unknowable: 400.
+            guard tokens.last == "chunked" else { throw .invalidChunk }
+            guard tokens.count == 1 else { throw .unsupportedTransferEncoding }
+            return .chunkSizeLine
+        }
+        guard let lengthValue = lengths.first else { return .complete }
+        guard lengths.count == 1 else { throw .duplicateContentLength }
+        // Content-Length = 1*DIGIT (RFC 9110 §8.6)
+        var length = 0
+        guard !lengthValue.isEmpty else { throw .invalidContentLength }
+        for byte in lengthValue.utf8 {
+            guard let digit = decimalDigit(byte) else { throw .invalidContentLength }
+            let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(digit)
+            guard !overflow1, !overflow2 else { throw .invalidContentLength }
+            length = sum
+        }
+        guard length <= limits.maxBodyBytes else { throw .bodyTooLarge }
+        return length == 0 ? .complete : .fixedBody(remaining: length)
+    }
+
+    /// chunk-size [ chunk-ext ] (RFC 9112 §7.1, §7.1.1); extensions are validated and ignored.
+    private func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
+        var index = line.startIndex
+        var size = 0
+        while index < line.endIndex, let digit = ByteClass.hexValue(line[index]) {
+            guard size <= (Int.max - digit) / 16 else { throw .bodyTooLarge }
+            size = size * 16 + digit
+            index += 1
+        }
+        guard index > line.startIndex else { throw .invalidChunk }
+        try validateChunkExtensions(line[index...])
+        return size
+    }
+
+    /// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ); strict: no BWS.
+    private func validateChunkExtensions(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) {
+        var rest = bytes
+        while let first = rest.first {
+            guard first == UInt8(ascii: ";") else { throw .invalidChunk }
+            rest = rest.dropFirst()
+            let name = rest.prefix(while: ByteClass.isTokenChar)
+            guard !name.isEmpty else { throw .invalidChunk }
+            rest = rest.dropFirst(name.count)
+            guard rest.first == UInt8(ascii: "=") else { continue }
+            rest = rest.dropFirst()
+            if rest.first == UInt8(ascii: "\"") {
+                rest = try droppingQuotedString(rest)
+            } else {
+                let value = rest.prefix(while: ByteClass.isTokenChar)
+                guard !value.isEmpty else { throw .invalidChunk }
+                rest = rest.dropFirst(value.count)
+            }
+        }
+    }
+
+    /// quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4)
+    private func droppingQuotedString(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> ArraySlice<UInt8> {
+        var index = bytes.startIndex + 1
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { return bytes[(index + 1)...] }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.endIndex, ByteClass.isFieldValueChar(bytes[index]) else { throw .invalidChunk }
+            } else if !ByteClass.isFieldValueChar(byte) {
+                throw .invalidChunk
+            }
+            index += 1
+        }
+        throw .invalidChunk
+    }
+}
