@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "HTTP1"),
         // Listeners and connections on Dispatch; no HTTP.
         .target(name: "SocketLoop"),
+        // HTTP/1.1 connections: the parser driven by the socket loop, timeouts, drain.
+        .target(name: "HTTPServer", dependencies: ["HTTP1", "SocketLoop"]),
         // Freedom Pay's detached JWS: header, signing, verification, key loading.
         .target(
             name: "FreedomPayJWS",
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "Sidecar",
             dependencies: [
-                "HTTP1", "SocketLoop", "FreedomPayJWS", "Upstream",
+                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -50,8 +52,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Conformance")]),
+        // Blocking loopback clients and servers for integration tests.
+        .target(name: "LoopbackTestSupport", dependencies: ["HTTP1", "SocketLoop"], path: "Tests/LoopbackTestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),
-        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "FreedomPayJWS", "Upstream"]),
+        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

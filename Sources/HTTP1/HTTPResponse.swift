@@ -15,7 +15,8 @@ extension HTTPResponse {
     /// The bytes of `HTTP/1.1 <status> <reason>`, the headers, `Content-Length`, and the body.
     /// Framing fields in `headers` (Content-Length, Transfer-Encoding, Connection) are replaced,
     /// since this serializer alone decides the framing. `keepAlive: false` adds `Connection: close`.
-    public func serialized(keepAlive: Bool) -> [UInt8] {
+    /// `includeBody: false` answers a HEAD request: same headers, no content (RFC 9110 §9.3.2).
+    public func serialized(keepAlive: Bool, includeBody: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + headers.count * 48 + body.count)
         out.append(contentsOf: "HTTP/1.1 \(status) \(HTTPResponse.reasonPhrase(for: status))\r\n".utf8)
@@ -32,7 +33,7 @@ extension HTTPResponse {
         if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
         if HTTPResponse.statusAllowsBody(status) {
             out.append(contentsOf: "Content-Length: \(body.count)\r\n\r\n".utf8)
-            out.append(contentsOf: body)
+            if includeBody { out.append(contentsOf: body) }
         } else {
             out.append(contentsOf: "\r\n".utf8)
         }
