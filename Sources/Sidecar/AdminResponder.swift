@@ -1,0 +1,49 @@
+import HTTP1
+import HTTPServer
+import Synchronization
+
+/// Whether the sidecar should receive traffic.
+public final class Readiness: Sendable {
+    private let draining = Atomic(false)
+
+    public init() {}
+
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+    public func startDraining() { draining.store(true, ordering: .relaxed) }
+}
+
+/// The admin listener: `/healthz` (alive), `/readyz` (can sign and forward), `/metrics`.
+struct AdminResponder: HTTPResponder {
+    let readiness: Readiness
+    let metrics: SidecarMetrics
+    let keyStore: KeyStore
+    let upstreamConfigured: Bool
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard request.head.method == "GET" || request.head.method == "HEAD" else {
+            return SidecarError.methodNotAllowed("GET").response()
+        }
+        switch request.head.path {
+        case "/healthz":
+            return text(200, "ok\n")
+        case "/readyz":
+            // The key store never holds a missing key: start-up refuses that, and rotation keeps the old key.
+            _ = keyStore.key
+            if readiness.isDraining { return text(503, "draining\n") }
+            if !upstreamConfigured { return text(503, "no upstream\n") }
+            return text(200, "ready\n")
+        case "/metrics":
+            return HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: metrics.exposition())
+        default:
+            return SidecarError.unknownRoute.response()
+        }
+    }
+
+    func response(for failure: HTTPServerFailure) -> HTTPResponse {
+        SidecarError.from(failure).response()
+    }
+
+    private func text(_ status: Int, _ body: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; charset=utf-8")], body: Array(body.utf8))
+    }
+}

@@ -1,0 +1,192 @@
+import FreedomPayJWS
+import HTTP1
+import HTTPServer
+import Logging
+import Upstream
+
+/// The sidecar's request path: route → validate → request id → sign → forward → pass back.
+final class ProxyResponder: HTTPResponder {
+    let routes: RouteTable
+    let keyStore: KeyStore
+    let merchantID: String
+    let keyID: String?
+    let upstream: any UpstreamClient
+    let upstreamBaseURL: String
+    let metrics: SidecarMetrics
+    let logger: Logger
+    let userAgent: String
+    private let requestIDs: RequestIDPolicy
+    private let validator = BodyValidator()
+
+    /// Client headers that may reach Freedom Pay; everything else stays here.
+    static let forwardedClientHeaders = ["Accept-Language", "traceparent", "tracestate"]
+
+    init(routes: RouteTable, keyStore: KeyStore, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String, metrics: SidecarMetrics, logger: Logger, userAgent: String) {
+        self.routes = routes
+        self.keyStore = keyStore
+        self.merchantID = merchantID
+        self.keyID = keyID
+        self.upstream = upstream
+        self.upstreamBaseURL = upstreamBaseURL
+        self.metrics = metrics
+        self.logger = logger
+        self.userAgent = userAgent
+        self.requestIDs = RequestIDPolicy(merchantID: merchantID)
+    }
+
+    /// What one request did, for its log line and metrics.
+    private struct Outcome {
+        var route = "unmatched"
+        var action = "-"
+        var requestID: String?
+        var requestIDSource: RequestIDPolicy.Source?
+        var upstreamStatus: Int?
+        var upstreamDuration: Duration?
+        var attempts = 0
+        var errorCode: String?
+    }
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let started = ContinuousClock.now
+        metrics.requestStarted()
+        var outcome = Outcome()
+        let response: HTTPResponse
+        do {
+            response = try await forward(request, outcome: &outcome)
+        } catch {
+            outcome.errorCode = error.code
+            response = error.response(requestID: outcome.requestID)
+        }
+        let duration = ContinuousClock.now - started
+        metrics.requestFinished(route: outcome.route, action: outcome.action, status: response.status, duration: duration)
+        logRequest(request, response: response, outcome: outcome, duration: duration)
+        return response
+    }
+
+    func response(for failure: HTTPServerFailure) -> HTTPResponse {
+        let error = SidecarError.from(failure)
+        logger.notice("request rejected before routing", metadata: ["status": "\(error.status)", "error": "\(error.code)"])
+        return error.response()
+    }
+
+    private func forward(_ request: HTTPRequest, outcome: inout Outcome) async throws(SidecarError) -> HTTPResponse {
+        let head = request.head
+        guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
+        guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
+        guard let route = routes.route(for: head.path) else { throw .unknownRoute }
+        outcome.route = route.path
+        guard head.method == "POST" else { throw .methodNotAllowed("POST") }
+        // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host.
+        let hosts = head.headers.values(named: "Host")
+        guard hosts.count == 1 || (hosts.isEmpty && head.versionMinor == 0) else { throw .invalidRequest("send exactly one Host header") }
+        guard head.headers.contains(where: { $0.name.caseInsensitiveEquals("Content-Length") || $0.name.caseInsensitiveEquals("Transfer-Encoding") }) else {
+            throw .lengthRequired
+        }
+        try checkContentType(head.headers)
+        let action = try self.action(for: route, headers: head.headers)
+        outcome.action = action
+        let assigned = try requestIDs.requestID(for: head.headers)
+        outcome.requestID = assigned.id
+        outcome.requestIDSource = assigned.source
+        try validator.validate(request.body, policy: route.body)
+
+        let key = keyStore.key
+        let joseHeader = route.headerLayout.header(path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID)
+        let signature = DetachedJWS.sign(header: joseHeader, payload: request.body, key: key)
+        var headers = [
+            HTTPHeaderField(name: "Content-Type", value: "application/json"),
+            HTTPHeaderField(name: "Accept", value: "application/json"),
+            HTTPHeaderField(name: "User-Agent", value: userAgent),
+            HTTPHeaderField(name: "X-Action", value: action),
+            HTTPHeaderField(name: "X-Request-Id", value: assigned.id),
+            HTTPHeaderField(name: "X-JWS-Signature", value: signature),
+        ]
+        for name in ProxyResponder.forwardedClientHeaders {
+            for value in head.headers.values(named: name) { headers.append(HTTPHeaderField(name: name, value: value)) }
+        }
+        let upstreamRequest = UpstreamRequest(method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body)
+
+        let upstreamStarted = ContinuousClock.now
+        let answer: UpstreamResponse
+        do {
+            answer = try await upstream.send(upstreamRequest)
+        } catch {
+            outcome.upstreamDuration = ContinuousClock.now - upstreamStarted
+            metrics.upstreamFailed(kind: error.kind)
+            throw SidecarError.from(error)
+        }
+        outcome.upstreamDuration = ContinuousClock.now - upstreamStarted
+        outcome.upstreamStatus = answer.status
+        outcome.attempts = answer.attempts
+        metrics.upstreamFinished(route: route.path, duration: ContinuousClock.now - upstreamStarted)
+        metrics.upstreamRetried(count: answer.attempts - 1)
+        return HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: assigned.id), body: answer.body)
+    }
+
+    private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
+        let types = headers.values(named: "Content-Type")
+        guard types.count == 1 else { throw .unsupportedMediaType }
+        let parameters = types[0].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard parameters.first == "application/json" else { throw .unsupportedMediaType }
+        for parameter in parameters.dropFirst() where parameter.hasPrefix("charset=") {
+            guard parameter == "charset=utf-8" || parameter == "charset=\"utf-8\"" else { throw .unsupportedMediaType }
+        }
+    }
+
+    private func action(for route: Route, headers: [HTTPHeader]) throws(SidecarError) -> String {
+        let requested = headers.values(named: "X-Action")
+        guard requested.count <= 1 else { throw .invalidRequest("send X-Action at most once") }
+        guard let action = requested.first else { return route.defaultAction }
+        guard route.allowedActions.contains(action) else { throw .actionNotAllowed(String(action.prefix(64)), path: route.path) }
+        return action
+    }
+
+    /// The upstream's headers minus hop-by-hop fields (RFC 9110 §7.6.1); `X-Request-Id` is
+    /// added only if the upstream did not echo one.
+    private func passThroughHeaders(_ fields: [HTTPHeaderField], requestID: String) -> [HTTPHeader] {
+        var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
+        for field in fields where field.name.lowercased() == "connection" {
+            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingCharacters(in: .whitespaces).lowercased()) }
+        }
+        var headers = fields.filter { !hopByHop.contains($0.name.lowercased()) }.map { HTTPHeader(name: $0.name, value: $0.value) }
+        if headers.first(named: "X-Request-Id") == nil {
+            headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
+        }
+        return headers
+    }
+
+    private func logRequest(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, duration: Duration) {
+        var metadata: Logger.Metadata = [
+            "method": "\(request.head.method)",
+            "route": "\(outcome.route)",
+            "action": "\(outcome.action)",
+            "status": .stringConvertible(response.status),
+            "duration_ms": .stringConvertible(duration.milliseconds),
+        ]
+        if let id = outcome.requestID { metadata["request_id"] = "\(id)" }
+        if let source = outcome.requestIDSource { metadata["request_id_source"] = "\(source.rawValue)" }
+        if let status = outcome.upstreamStatus { metadata["upstream_status"] = .stringConvertible(status) }
+        if let upstream = outcome.upstreamDuration { metadata["upstream_ms"] = .stringConvertible(upstream.milliseconds) }
+        if outcome.attempts > 0 { metadata["upstream_attempts"] = .stringConvertible(outcome.attempts) }
+        if let code = outcome.errorCode { metadata["error"] = "\(code)" }
+        logger.info("request", metadata: metadata)
+    }
+}
+
+extension SidecarError {
+    static func from(_ error: UpstreamError) -> SidecarError {
+        switch error {
+        case .unreachable(let detail): .upstreamUnreachable(detail)
+        case .timedOut(let detail): .upstreamTimeout(detail)
+        case .brokenResponse(let detail): .upstreamBadResponse(detail)
+        case .overloaded: .overloaded
+        }
+    }
+}
+
+extension Duration {
+    /// Milliseconds with microsecond resolution, for logs.
+    var milliseconds: Double {
+        Double(nanoseconds / 1000) / 1000
+    }
+}

@@ -1,0 +1,122 @@
+import FreedomPayJWS
+import Foundation
+import HTTP1
+import HTTPServer
+import Synchronization
+import Upstream
+
+/// An in-memory stand-in for Freedom Pay's g2g refund endpoint, so the sidecar does its real
+/// job on a machine with no merchant account. It verifies the JWS like the real API, answers
+/// a repeated `X-Request-Id` with the original response, treats every payment id as a paid
+/// payment of 10000, and declines refunds beyond what is left.
+public final class SandboxEmulator: UpstreamClient {
+    public static let paymentAmount = Decimal(10000)
+
+    private let keyStore: KeyStore
+    private let merchantID: String
+    private let keyID: String?
+    private let state = Mutex(State())
+
+    private struct State {
+        var responses: [String: UpstreamResponse] = [:]
+        var refunded: [String: Decimal] = [:]
+    }
+
+    public init(keyStore: KeyStore, merchantID: String, keyID: String? = nil) {
+        self.keyStore = keyStore
+        self.merchantID = merchantID
+        self.keyID = keyID
+    }
+
+    public func send(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse {
+        handle(method: request.method, path: URLPath.of(request.url), headers: request.headers.map { HTTPHeader(name: $0.name, value: $0.value) }, body: request.body)
+    }
+
+    func handle(method: String, path: String, headers: [HTTPHeader], body: [UInt8]) -> UpstreamResponse {
+        guard method == "POST", path == "/v5/g2g/edit" else {
+            return answer(404, requestID: nil, ["code": "not_found", "message": "the sandbox emulates POST /v5/g2g/edit"])
+        }
+        let requestID = headers.first(named: "X-Request-Id")
+        guard let requestID, UUIDText.isValid(requestID) else {
+            return answer(400, requestID: requestID, ["code": "invalid_request_id", "message": "X-Request-Id must be a UUID"])
+        }
+        guard verifySignature(headers.first(named: "X-JWS-Signature"), path: path, method: method, body: body) else {
+            return answer(401, requestID: requestID, ["code": "invalid_signature", "message": "X-JWS-Signature does not verify"])
+        }
+        guard headers.first(named: "X-Action") == "gateway.payment.refund" else {
+            return answer(400, requestID: requestID, ["code": "unsupported_action", "message": "the sandbox emulates gateway.payment.refund"])
+        }
+        return state.withLock { state in
+            if let original = state.responses[requestID] { return original }
+            let response = refund(body: body, requestID: requestID, state: &state)
+            state.responses[requestID] = response
+            return response
+        }
+    }
+
+    private func refund(body: [UInt8], requestID: String, state: inout State) -> UpstreamResponse {
+        guard case .object(let members)? = try? StrictJSON.parse(body),
+              case .string(let paymentID)? = members["id"],
+              case .number(let literal)? = members["amount"],
+              let amount = Decimal(string: literal, locale: Locale(identifier: "en_US_POSIX")), amount > 0
+        else {
+            return answer(400, requestID: requestID, ["code": "invalid_body", "message": "expected {\"id\": uuid, \"amount\": number}"])
+        }
+        let already = state.refunded[paymentID.lowercased(), default: 0]
+        guard already + amount <= SandboxEmulator.paymentAmount else {
+            return answer(422, requestID: requestID, [
+                "code": "refund_amount_exceeded",
+                "message": "refund of \(amount) exceeds the \(SandboxEmulator.paymentAmount - already) left on the payment",
+            ])
+        }
+        state.refunded[paymentID.lowercased()] = already + amount
+        return answer(200, requestID: requestID, [
+            "id": paymentID,
+            "amount": NSDecimalNumber(decimal: SandboxEmulator.paymentAmount),
+            "refund_payment": ["id": UUIDText.version7(), "status": "process", "amount": NSDecimalNumber(decimal: -amount)],
+        ])
+    }
+
+    private func verifySignature(_ value: String?, path: String, method: String, body: [UInt8]) -> Bool {
+        guard let value, let header = DetachedJWS.verify(value, payload: body, key: keyStore.key) else { return false }
+        let expected = JOSEHeaderLayout.gateway.header(path: path, merchantID: merchantID, method: method, algorithm: keyStore.algorithm, keyID: keyID)
+        return header == expected.serialized()
+    }
+
+    private func answer(_ status: Int, requestID: String?, _ object: [String: Any]) -> UpstreamResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        var headers = [HTTPHeaderField(name: "content-type", value: "application/json")]
+        if let requestID { headers.append(HTTPHeaderField(name: "x-request-id", value: requestID)) }
+        headers.append(HTTPHeaderField(name: "x-request-status", value: status == 200 ? "success" : "error"))
+        headers.append(HTTPHeaderField(name: "x-datetime", value: Date().formatted(.iso8601)))
+        return UpstreamResponse(status: status, headers: headers, body: Array(body), attempts: 1)
+    }
+}
+
+/// Serves the emulator over HTTP for `freedompay-sidecar sandbox`.
+public struct SandboxResponder: HTTPResponder {
+    let emulator: SandboxEmulator
+
+    public init(emulator: SandboxEmulator) {
+        self.emulator = emulator
+    }
+
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let answer = emulator.handle(method: request.head.method, path: String(request.head.path), headers: request.head.headers, body: request.body)
+        return HTTPResponse(status: answer.status, headers: answer.headers.map { HTTPHeader(name: $0.name, value: $0.value) }, body: answer.body)
+    }
+
+    public func response(for failure: HTTPServerFailure) -> HTTPResponse {
+        SidecarError.from(failure).response()
+    }
+}
+
+enum URLPath {
+    /// The path of `scheme://authority/path?query`.
+    static func of(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        guard let slash = rest.firstIndex(of: "/") else { return "/" }
+        return String(rest[slash...].prefix { $0 != "?" })
+    }
+}

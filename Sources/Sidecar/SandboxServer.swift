@@ -1,0 +1,40 @@
+import FreedomPayJWS
+import Foundation
+import HTTPServer
+import Logging
+
+/// `freedompay-sidecar sandbox`: the emulator on its own listener until SIGTERM/SIGINT.
+public enum SandboxServer {
+    public static func run(listen: String, authID: String, keyFile: String, algorithm: JWSAlgorithm, keyID: String?, logger: Logger) async -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        let server: HTTPServer
+        do {
+            let keyStore = try KeyStore(source: .file(path: keyFile), algorithm: algorithm)
+            let emulator = SandboxEmulator(keyStore: keyStore, merchantID: authID, keyID: keyID)
+            server = HTTPServer(listener: try listener(listen, mode: 0o660), responder: SandboxResponder(emulator: emulator))
+        } catch let error as KeyError {
+            logger.critical("cannot start", metadata: ["error": "\(error.description)"])
+            return 1
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            return 1
+        }
+        server.start()
+        logger.notice("sandbox started", metadata: ["listen": "\(server.address)", "alg": "\(algorithm.rawValue)"])
+        for signalNumber in [SIGTERM, SIGINT] { signal(signalNumber, SIG_IGN) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = OnceFlag()
+            for signalNumber in [SIGTERM, SIGINT] {
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { if once.claim() { continuation.resume() } }
+                source.resume()
+                sources.append(source)
+            }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in server.drain { continuation.resume() } }
+        logger.notice("sandbox stopped")
+        return 0
+    }
+
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+}

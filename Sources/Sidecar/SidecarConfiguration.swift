@@ -1,0 +1,58 @@
+import FreedomPayJWS
+import HTTP1
+import Logging
+
+/// Where the upstream is: Freedom Pay (or a test server) by URL, or the in-process emulator.
+public enum UpstreamTarget: Sendable, Equatable {
+    case url(String)
+    case sandbox
+}
+
+/// Where the merchant key comes from.
+public enum KeySource: Sendable, Equatable, CustomStringConvertible {
+    case file(path: String)
+    /// The key itself, from an environment variable. Never printed.
+    case inline([UInt8])
+
+    public var description: String {
+        switch self {
+        case .file(let path): "file \(path)"
+        case .inline: "environment variable FREEDOMPAY_KEY"
+        }
+    }
+}
+
+/// Everything the sidecar needs to run, with production-safe defaults.
+/// `ConfigurationLoader` documents how flags, environment and file fill it.
+public struct SidecarConfiguration: Sendable, Equatable {
+    public var listen = "127.0.0.1:8080"
+    public var adminListen = "127.0.0.1:9090"
+    public var upstream = UpstreamTarget.sandbox
+    public var authID = ""
+    public var key: KeySource?
+    public var algorithm = JWSAlgorithm.hs256
+    public var keyID: String?
+    public var routes = RouteTable([.refund])
+    public var limits = HTTPParserLimits()
+    /// Seconds for the whole upstream exchange (→ 504).
+    public var upstreamTimeout = 30.0
+    public var upstreamConnectTimeout = 5.0
+    /// Seconds from a request's first byte until it is complete (→ 408).
+    public var headerTimeout = 10.0
+    public var idleTimeout = 60.0
+    /// Seconds to finish in-flight requests after SIGTERM.
+    public var drainTimeout = 25.0
+    public var maxConnections = 1024
+    public var maxConcurrentUpstream = 64
+    public var maxQueuedUpstream = 256
+    /// Seconds between checks of the key file for a rotated secret.
+    public var keyReloadInterval = 2.0
+    public var logLevel = Logger.Level.info
+    /// Permissions of a Unix socket listener.
+    public var unixSocketMode: UInt32 = 0o660
+    /// Optional CA bundle and pinned public key for the upstream TLS connection.
+    public var caBundlePath: String?
+    public var pinnedPublicKey: String?
+
+    public init() {}
+}

@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+
+/// UUIDs as the canonical 36-character text the upstream expects.
+enum UUIDText {
+    /// 8-4-4-4-12 hex digits (either case), as in RFC 9562 §4.
+    static func isValid(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        for (offset, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(offset) {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard byte.isHexDigit else { return false }
+            }
+        }
+        return true
+    }
+
+    /// A UUIDv7 (RFC 9562 §5.7): 48-bit Unix milliseconds, then random bits.
+    static func version7(now: Date = Date()) -> String {
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - UInt64(i)))) }
+        return format(setVersion(7, in: bytes))
+    }
+
+    /// A UUIDv8 (RFC 9562 §5.8) from SHA-256 over a domain tag, the merchant and the key,
+    /// each length-prefixed so that no two (merchant, key) pairs share an input.
+    static func version8(merchantID: String, idempotencyKey: String) -> String {
+        var input = Array("freedompay-sidecar idempotency-key v1".utf8)
+        for part in [merchantID, idempotencyKey] {
+            let utf8 = Array(part.utf8)
+            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { input.append(contentsOf: $0) }
+            input.append(contentsOf: utf8)
+        }
+        let digest = Array(SHA256.hash(data: input).prefix(16))
+        return format(setVersion(8, in: digest))
+    }
+
+    private static func setVersion(_ version: UInt8, in bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        bytes[6] = (bytes[6] & 0x0F) | (version << 4)
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant 10xx
+        return bytes
+    }
+
+    private static func format(_ bytes: [UInt8]) -> String {
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let chars = Array(hex)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(separator: "-")
+    }
+}
+
+private extension UInt8 {
+    var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
+    }
+}

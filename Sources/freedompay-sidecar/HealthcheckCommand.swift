@@ -1,0 +1,12 @@
+import ArgumentParser
+import Sidecar
+
+struct HealthcheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "healthcheck", abstract: "Exit 0 if the admin endpoint answers 200 (for container health checks).")
+
+    @Option(help: "URL to probe.") var url: String = "http://127.0.0.1:9090/readyz"
+
+    func run() throws {
+        guard HealthCheck.isHealthy(url: url) else { throw ExitCode.failure }
+    }
+}
