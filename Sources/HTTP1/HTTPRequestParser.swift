@@ -235,7 +235,10 @@ public struct HTTPRequestParser: Sendable {
         while let first = value.first, first == ByteClass.space || first == ByteClass.tab { value = value.dropFirst() }
         while let last = value.last, last == ByteClass.space || last == ByteClass.tab { value = value.dropLast() }
         guard value.allSatisfy(ByteClass.isFieldValueChar) else { throw .invalidHeaderValue }
-        return HTTPHeader(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        // RFC 9112 §5 / RFC 9110 §5.5: obs-text is opaque data; a String value would silently
+        // turn non-UTF-8 bytes into U+FFFD, so such a value is rejected rather than altered.
+        guard let valueString = String(validating: value, as: UTF8.self) else { throw .invalidHeaderValue }
+        return HTTPHeader(name: String(decoding: name, as: UTF8.self), value: valueString)
     }
 
     /// Decides how the body is framed (RFC 9112 §6.3) and enforces the body limit early.
