@@ -16,6 +16,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case headerTooLarge
     case tooManyHeaders
     case bodyTooLarge
+    /// Bytes after a request that ends the connection (RFC 9112 §9.6).
+    case dataAfterConnectionClose
 
     /// The status a server answers with (RFC 9110 §15).
     public var status: Int {
@@ -58,6 +60,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .headerTooLarge: "request header section too large"
         case .tooManyHeaders: "too many header fields"
         case .bodyTooLarge: "request body too large"
+        case .dataAfterConnectionClose: "data after a request that closes the connection"
         }
     }
 }

@@ -40,6 +40,8 @@ public struct HTTPRequestParser: Sendable {
         case chunkDataEnd
         case trailerLine
         case complete
+        /// After a request that ends the connection: nothing more is parsed.
+        case closed
         case failed(HTTPParseError)
     }
 
@@ -52,8 +54,11 @@ public struct HTTPRequestParser: Sendable {
 
     /// True between requests with nothing buffered: a clean point to close an idle connection.
     public var isAtMessageBoundary: Bool {
-        if case .requestLine = state { return headBytes == 0 && bufferedByteCount == 0 }
-        return false
+        switch state {
+        case .requestLine: headBytes == 0 && bufferedByteCount == 0
+        case .closed: bufferedByteCount == 0
+        default: false
+        }
     }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
@@ -83,7 +88,13 @@ public struct HTTPRequestParser: Sendable {
             case .complete:
                 let request = HTTPRequest(head: head!, body: body)
                 resetForNextMessage()
+                // RFC 9112 §9.6: after a request with "close" (or HTTP/1.0 without keep-alive,
+                // §9.3) the server MUST NOT process further requests on the connection.
+                if !request.head.keepAlive { state = .closed }
                 return .request(request)
+            case .closed:
+                guard bufferedByteCount == 0 else { throw .dataAfterConnectionClose }
+                return nil
             case .requestLine:
                 guard let line = try nextLine(limit: limits.maxHeaderBytes - headBytes, overLimit: .headerTooLarge) else { return nil }
                 if line.isEmpty {
