@@ -2,6 +2,8 @@
 public enum HTTPParseError: Error, Sendable, Equatable {
     case invalidRequestLine
     case invalidMethod
+    /// A well-formed method this server does not implement (501, RFC 9110 §9.1).
+    case methodNotImplemented
     case invalidTarget
     case unsupportedVersion
     case invalidHeaderName
@@ -25,7 +27,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .headerTooLarge, .tooManyHeaders: 431
         case .bodyTooLarge: 413
         case .unsupportedVersion: 505
-        case .unsupportedTransferEncoding: 501
+        case .unsupportedTransferEncoding, .methodNotImplemented: 501
         default: 400
         }
     }
@@ -37,6 +39,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .bodyTooLarge: "body_too_large"
         case .unsupportedVersion: "http_version_not_supported"
         case .unsupportedTransferEncoding: "unsupported_transfer_encoding"
+        case .methodNotImplemented: "method_not_implemented"
         default: "malformed_request"
         }
     }
@@ -46,6 +49,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         switch self {
         case .invalidRequestLine: "malformed request line"
         case .invalidMethod: "invalid method token"
+        case .methodNotImplemented: "request method not implemented"
         case .invalidTarget: "invalid request target"
         case .unsupportedVersion: "only HTTP/1.0 and HTTP/1.1 are supported"
         case .invalidHeaderName: "invalid header field name"

@@ -216,9 +216,18 @@ public struct HTTPRequestParser: Sendable {
         guard !methodBytes.isEmpty, methodBytes.allSatisfy(ByteClass.isTokenChar) else { throw .invalidMethod }
         guard !targetBytes.isEmpty, targetBytes.allSatisfy(ByteClass.isTargetChar) else { throw .invalidTarget }
         versionMinor = try parseVersion(versionBytes)
+        // RFC 9112 §3.1 / RFC 9110 §9.1: a method this server does not implement gets 501.
+        // CONNECT is excluded: its request has no content and the bytes after it are a
+        // tunnel, not HTTP (RFC 9110 §9.3.6), which this parser cannot frame.
+        guard HTTPRequestParser.implementedMethods.contains(where: { methodBytes.elementsEqual($0.utf8) }) else {
+            throw .methodNotImplemented
+        }
         method = String(decoding: methodBytes, as: UTF8.self)
         target = String(decoding: targetBytes, as: UTF8.self)
     }
+
+    /// The methods of RFC 9110 §9.3 (except CONNECT) and PATCH (RFC 5789); case-sensitive.
+    static let implementedMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"]
 
     /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); only 1.0 and 1.1 are served.
     private func parseVersion(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
