@@ -2,6 +2,8 @@
 public enum HTTPParseError: Error, Sendable, Equatable {
     case invalidRequestLine
     case invalidMethod
+    /// A well-formed method this server does not implement (501, RFC 9110 §9.1).
+    case methodNotImplemented
     case invalidTarget
     case unsupportedVersion
     case invalidHeaderName
@@ -16,6 +18,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case headerTooLarge
     case tooManyHeaders
     case bodyTooLarge
+    /// Bytes after a request that ends the connection (RFC 9112 §9.6).
+    case dataAfterConnectionClose
 
     /// The status a server answers with (RFC 9110 §15).
     public var status: Int {
@@ -23,7 +27,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .headerTooLarge, .tooManyHeaders: 431
         case .bodyTooLarge: 413
         case .unsupportedVersion: 505
-        case .unsupportedTransferEncoding: 501
+        case .unsupportedTransferEncoding, .methodNotImplemented: 501
         default: 400
         }
     }
@@ -35,6 +39,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .bodyTooLarge: "body_too_large"
         case .unsupportedVersion: "http_version_not_supported"
         case .unsupportedTransferEncoding: "unsupported_transfer_encoding"
+        case .methodNotImplemented: "method_not_implemented"
         default: "malformed_request"
         }
     }
@@ -44,6 +49,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         switch self {
         case .invalidRequestLine: "malformed request line"
         case .invalidMethod: "invalid method token"
+        case .methodNotImplemented: "request method not implemented"
         case .invalidTarget: "invalid request target"
         case .unsupportedVersion: "only HTTP/1.0 and HTTP/1.1 are supported"
         case .invalidHeaderName: "invalid header field name"
@@ -58,6 +64,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .headerTooLarge: "request header section too large"
         case .tooManyHeaders: "too many header fields"
         case .bodyTooLarge: "request body too large"
+        case .dataAfterConnectionClose: "data after a request that closes the connection"
         }
     }
 }

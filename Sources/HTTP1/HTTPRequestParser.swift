@@ -40,6 +40,8 @@ public struct HTTPRequestParser: Sendable {
         case chunkDataEnd
         case trailerLine
         case complete
+        /// After a request that ends the connection: nothing more is parsed.
+        case closed
         case failed(HTTPParseError)
     }
 
@@ -52,8 +54,11 @@ public struct HTTPRequestParser: Sendable {
 
     /// True between requests with nothing buffered: a clean point to close an idle connection.
     public var isAtMessageBoundary: Bool {
-        if case .requestLine = state { return headBytes == 0 && bufferedByteCount == 0 }
-        return false
+        switch state {
+        case .requestLine: headBytes == 0 && bufferedByteCount == 0
+        case .closed: bufferedByteCount == 0
+        default: false
+        }
     }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
@@ -83,7 +88,13 @@ public struct HTTPRequestParser: Sendable {
             case .complete:
                 let request = HTTPRequest(head: head!, body: body)
                 resetForNextMessage()
+                // RFC 9112 §9.6: after a request with "close" (or HTTP/1.0 without keep-alive,
+                // §9.3) the server MUST NOT process further requests on the connection.
+                if !request.head.keepAlive { state = .closed }
                 return .request(request)
+            case .closed:
+                guard bufferedByteCount == 0 else { throw .dataAfterConnectionClose }
+                return nil
             case .requestLine:
                 guard let line = try nextLine(limit: limits.maxHeaderBytes - headBytes, overLimit: .headerTooLarge) else { return nil }
                 if line.isEmpty {
@@ -205,9 +216,18 @@ public struct HTTPRequestParser: Sendable {
         guard !methodBytes.isEmpty, methodBytes.allSatisfy(ByteClass.isTokenChar) else { throw .invalidMethod }
         guard !targetBytes.isEmpty, targetBytes.allSatisfy(ByteClass.isTargetChar) else { throw .invalidTarget }
         versionMinor = try parseVersion(versionBytes)
+        // RFC 9112 §3.1 / RFC 9110 §9.1: a method this server does not implement gets 501.
+        // CONNECT is excluded: its request has no content and the bytes after it are a
+        // tunnel, not HTTP (RFC 9110 §9.3.6), which this parser cannot frame.
+        guard HTTPRequestParser.implementedMethods.contains(where: { methodBytes.elementsEqual($0.utf8) }) else {
+            throw .methodNotImplemented
+        }
         method = String(decoding: methodBytes, as: UTF8.self)
         target = String(decoding: targetBytes, as: UTF8.self)
     }
+
+    /// The methods of RFC 9110 §9.3 (except CONNECT) and PATCH (RFC 5789); case-sensitive.
+    static let implementedMethods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"]
 
     /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); only 1.0 and 1.1 are served.
     private func parseVersion(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
@@ -235,7 +255,10 @@ public struct HTTPRequestParser: Sendable {
         while let first = value.first, first == ByteClass.space || first == ByteClass.tab { value = value.dropFirst() }
         while let last = value.last, last == ByteClass.space || last == ByteClass.tab { value = value.dropLast() }
         guard value.allSatisfy(ByteClass.isFieldValueChar) else { throw .invalidHeaderValue }
-        return HTTPHeader(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        // RFC 9112 §5 / RFC 9110 §5.5: obs-text is opaque data; a String value would silently
+        // turn non-UTF-8 bytes into U+FFFD, so such a value is rejected rather than altered.
+        guard let valueString = String(validating: value, as: UTF8.self) else { throw .invalidHeaderValue }
+        return HTTPHeader(name: String(decoding: name, as: UTF8.self), value: valueString)
     }
 
     /// Decides how the body is framed (RFC 9112 §6.3) and enforces the body limit early.
