@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import Sidecar
+
+@Suite struct ConfigurationLoaderTests {
+    func writeConfig(_ json: String) throws -> String {
+        let path = NSTemporaryDirectory() + "sidecar-config-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func defaultsAreSafe() throws {
+        let configuration = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: [:])
+        #expect(configuration.listen == "127.0.0.1:8080")
+        #expect(configuration.adminListen == "127.0.0.1:9090")
+        #expect(configuration.upstream == .sandbox)
+        #expect(configuration.algorithm == .hs256)
+        #expect(configuration.routes.routes == [.refund])
+        #expect(configuration.limits.maxHeaderBytes == 16384 && configuration.limits.maxBodyBytes == 65536)
+    }
+
+    @Test func flagsOverrideEnvironmentWhichOverridesTheFile() throws {
+        let path = try writeConfig(#"{"listen":"127.0.0.1:1001","adminListen":"127.0.0.1:2001","authId":"file","alg":"HS512","upstreamTimeoutSeconds":7,"keyFile":"/file/key"}"#)
+        var flags = ConfigurationLayer()
+        flags.listen = "127.0.0.1:1003"
+        let environment = ["FREEDOMPAY_LISTEN": "127.0.0.1:1002", "FREEDOMPAY_ADMIN_LISTEN": "127.0.0.1:2002", "FREEDOMPAY_UPSTREAM_TIMEOUT": "9"]
+        let configuration = try ConfigurationLoader.load(flags: flags, configFile: path, environment: environment)
+        #expect(configuration.listen == "127.0.0.1:1003")
+        #expect(configuration.adminListen == "127.0.0.1:2002")
+        #expect(configuration.authID == "file")
+        #expect(configuration.algorithm == .hs512)
+        #expect(configuration.upstreamTimeout == 9)
+        #expect(configuration.key == .file(path: "/file/key"))
+    }
+
+    @Test func configFileComesFromTheEnvironmentWhenNoFlag() throws {
+        let path = try writeConfig(#"{"authId":"from-env-file","upstream":"https://api.freedompay.kz","routes":[{"path":"/v5/g2g/read","defaultAction":"gateway.payment.status"}]}"#)
+        let configuration = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: ["FREEDOMPAY_CONFIG": path])
+        #expect(configuration.authID == "from-env-file")
+        #expect(configuration.upstream == .url("https://api.freedompay.kz"))
+        #expect(configuration.routes.routes == [Route(path: "/v5/g2g/read", defaultAction: "gateway.payment.status", body: .jsonObject)])
+    }
+
+    @Test func keyFileWinsOverInlineKey() throws {
+        var flags = ConfigurationLayer()
+        flags.keyFile = "/run/secrets/key"
+        #expect(try ConfigurationLoader.load(flags: flags, configFile: nil, environment: ["FREEDOMPAY_KEY": "inline"]).key == .file(path: "/run/secrets/key"))
+        #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: ["FREEDOMPAY_KEY": "inline"]).key == .inline(Array("inline".utf8)))
+    }
+
+    @Test(arguments: [
+        #"{"lisen":"127.0.0.1:1"}"#, #"{"alg":"none"}"#, #"{"upstreamTimeoutSeconds":"10"}"#, #"{"logLevel":"loud"}"#,
+        #"{"routes":[]}"#, #"{"routes":[{"path":"/x"}]}"#, #"{"unixSocketMode":"999"}"#, "[1]",
+    ])
+    func invalidFilesAreRefused(_ json: String) throws {
+        let path = try writeConfig(json)
+        #expect(throws: StartupError.self) { try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: [:]) }
+    }
+
+    @Test func shippedExamplesParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for name in ["production.json", "sandbox.json"] {
+            let path = root.appendingPathComponent("config/\(name)").path
+            _ = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: [:])
+        }
+    }
+}
