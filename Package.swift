@@ -53,9 +53,15 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Conformance")]),
         // Blocking loopback clients and servers for integration tests.
-        .target(name: "LoopbackTestSupport", dependencies: ["HTTP1", "SocketLoop"], path: "Tests/LoopbackTestSupport"),
+        .target(
+            name: "LoopbackTestSupport",
+            dependencies: ["HTTP1", "HTTPServer", "SocketLoop", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/LoopbackTestSupport"
+        ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),
+        // Runs the built executable as a real process: signals, key rotation, drain, CLI.
+        .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,118 @@
+import Foundation
+import LoopbackTestSupport
+import SocketLoop
+import Synchronization
+
+/// The built `freedompay-sidecar` next to this test binary.
+let sidecarExecutable: URL = {
+    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    return testBinary.deletingLastPathComponent().appendingPathComponent("freedompay-sidecar")
+}()
+
+/// A running sidecar process whose stdout is read line by line as it arrives, so tests
+/// wait for log events rather than sleeping.
+final class SidecarProcessHarness: @unchecked Sendable {
+    let process = Process()
+    private let lines = Mutex<(all: [String], waiters: [(String, CheckedContinuation<String?, Never>)], ended: Bool)>(([], [], false))
+    private let stderrText = Mutex("")
+    let exited = Latch()
+
+    init(arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = sidecarExecutable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FREEDOMPAY_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.terminationHandler = { [exited] _ in exited.open() }
+        try process.run()
+        Thread.detachNewThread { [self] in
+            var pending = Data()
+            while true {
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...newline)
+                    deliver(line)
+                }
+            }
+            finishLines()
+        }
+        Thread.detachNewThread { [self] in
+            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            stderrText.withLock { $0 = String(decoding: data, as: UTF8.self) }
+        }
+    }
+
+    var stdoutLines: [String] { lines.withLock { $0.all } }
+    var standardError: String { stderrText.withLock { $0 } }
+
+    /// The first stdout line (already seen or yet to come) containing `text`; `nil` if the process ends first.
+    func waitForLine(containing text: String, after skip: Int = 0) async -> String? {
+        await withCheckedContinuation { continuation in
+            let immediate: String?? = lines.withLock { state in
+                if let line = state.all.dropFirst(skip).first(where: { $0.contains(text) }) { return .some(line) }
+                if state.ended { return .some(nil) }
+                state.waiters.append((text, continuation))
+                return .none
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
+    private func deliver(_ line: String) {
+        let ready = lines.withLock { state -> [CheckedContinuation<String?, Never>] in
+            state.all.append(line)
+            let matching = state.waiters.filter { line.contains($0.0) }.map(\.1)
+            state.waiters.removeAll { line.contains($0.0) }
+            return matching
+        }
+        ready.forEach { $0.resume(returning: line) }
+    }
+
+    private func finishLines() {
+        let waiting = lines.withLock { state in
+            state.ended = true
+            defer { state.waiters = [] }
+            return state.waiters.map(\.1)
+        }
+        waiting.forEach { $0.resume(returning: nil) }
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for exit (the test's overall time limit bounds a hang) and returns the status.
+    func waitForExit() async -> Int32 {
+        await exited.wait()
+        return process.terminationStatus
+    }
+
+    /// The address the sidecar logged for `key` ("listen" or "admin_listen") at start-up.
+    func startedAddress(_ key: String) async throws -> ListenAddress {
+        guard let line = await waitForLine(containing: "sidecar started"),
+              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let text = object[key] as? String
+        else { throw LoopbackClientError("sidecar did not start: \(stdoutLines) \(standardError)") }
+        return try ListenAddress(parsing: text)
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// A temporary directory for key files and sockets.
+func makeTemporaryDirectory() throws -> URL {
+    let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sidecar-process-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func writeKey(_ contents: String, to url: URL, mode: Int = 0o600) throws {
+    try contents.write(to: url, atomically: false, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+}

@@ -1,0 +1,196 @@
+import Foundation
+import FreedomPayJWS
+import HTTP1
+import LoopbackTestSupport
+import SocketLoop
+import Testing
+
+private let secret = "process-test-secret-never-logged"
+private let merchant = "123456"
+private let payment = "01978d4f-1a2b-7c3d-8e4f-0123456789ab"
+
+private func refund(_ address: ListenAddress, id: String) async throws -> ReceivedResponse {
+    let client = try LoopbackClient(address)
+    let body = #"{"id":"\#(payment)","amount":100}"#
+    try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Request-Id: \(id)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    return try await client.readResponse()
+}
+
+private func adminGet(_ address: ListenAddress, _ path: String) async throws -> ReceivedResponse {
+    let client = try LoopbackClient(address)
+    try await client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+    return try await client.readResponse()
+}
+
+private func serveArguments(keyFile: URL, upstream: String, listen: String = "127.0.0.1:0") -> [String] {
+    ["serve", "--listen", listen, "--admin-listen", "127.0.0.1:0", "--upstream", upstream, "--auth-id", merchant, "--key-file", keyFile.path, "--log-level", "trace"]
+}
+
+/// Real processes: start-up checks, signals, key rotation, drain, logs, CLI subcommands.
+@Suite(.serialized) struct SidecarProcessTests {
+    @Test func refusesToStartWithABadKey() async throws {
+        let dir = try makeTemporaryDirectory()
+        let cases: [(String, (URL) throws -> Void, String, String)] = [
+            ("missing", { _ in }, "HS256", "No such file"),
+            ("empty", { try writeKey("\n", to: $0) }, "HS256", "empty"),
+            ("writable by others", { try writeKey(secret, to: $0, mode: 0o666) }, "HS256", "writable by group or others"),
+            ("malformed PEM", { try writeKey("-----BEGIN EC PRIVATE KEY-----\n\(secret)\n-----END EC PRIVATE KEY-----\n", to: $0) }, "ES256", "not a valid PEM"),
+        ]
+        for (name, prepare, alg, reason) in cases {
+            let key = dir.appendingPathComponent(name.replacingOccurrences(of: " ", with: "-"))
+            try prepare(key)
+            let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: key, upstream: "sandbox") + ["--alg", alg])
+            #expect(await sidecar.waitForExit() == 1, "\(name)")
+            let line = try #require(sidecar.stdoutLines.first { $0.contains("cannot start") }, "\(name): \(sidecar.stdoutLines)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["level"] as? String == "critical")
+            #expect((object["error"] as? String)?.contains(reason) == true, "\(name): \(line)")
+            #expect(!(sidecar.stdoutLines.joined() + sidecar.standardError).contains(secret))
+        }
+    }
+
+    @Test func sighupAndFileReplacementRotateTheKeyAndABadKeyKeepsTheOldOne() async throws {
+        let (upstream, fake) = try startFakeFreedomPay(secret: secret, merchantID: merchant)
+        // Kubernetes layout: key -> ..data/key, ..data -> ..v1; rotation swaps ..data atomically.
+        let dir = try makeTemporaryDirectory()
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir.appendingPathComponent("..v1"), withIntermediateDirectories: true)
+        try writeKey(secret + "\n", to: dir.appendingPathComponent("..v1/key"))
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("..data").path, withDestinationPath: "..v1")
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("key").path, withDestinationPath: "..data/key")
+        let keyFile = dir.appendingPathComponent("key")
+
+        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(upstream.address)"))
+        let address = try await sidecar.startedAddress("listen")
+        let admin = try await sidecar.startedAddress("admin_listen")
+        #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000001").status == 200)
+
+        // 1. File replacement: a new ..v2 directory and an atomic swap of ..data.
+        let rotated = "rotated-secret-after-swap"
+        try fm.createDirectory(at: dir.appendingPathComponent("..v2"), withIntermediateDirectories: true)
+        try writeKey(rotated + "\n", to: dir.appendingPathComponent("..v2/key"))
+        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
+        #expect(rename(dir.appendingPathComponent("..data_tmp").path, dir.appendingPathComponent("..data").path) == 0)
+        #expect(await sidecar.waitForLine(containing: "key file changed") != nil)
+        let afterSwap = try await refund(address, id: "00000000-0000-4000-8000-000000000002")
+        #expect(afterSwap.status == 401, "the fake still expects the old key, so a new signature fails there")
+        let forwarded = try #require(fake.requests.last)
+        let newKey = try SigningKey(algorithm: .hs256, keyData: Array(rotated.utf8))
+        #expect(DetachedJWS.verify(try #require(forwarded.header("X-JWS-Signature")), payload: forwarded.body, key: newKey) != nil)
+
+        // 2. SIGHUP after an in-place rewrite back to the original key.
+        try writeKey(secret + "\n", to: dir.appendingPathComponent("..v2/key"))
+        let before = sidecar.stdoutLines.count
+        sidecar.signal(SIGHUP)
+        #expect(await sidecar.waitForLine(containing: #""reason":"SIGHUP""#, after: before)?.contains("signing key reloaded") == true)
+        #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000003").status == 200)
+
+        // 3. A bad new key is reported and counted; the previous key keeps signing.
+        try writeKey("", to: dir.appendingPathComponent("..v2/key"))
+        let beforeBad = sidecar.stdoutLines.count
+        sidecar.signal(SIGHUP)
+        let failure = await sidecar.waitForLine(containing: "signing key reload failed", after: beforeBad)
+        #expect(failure?.contains("empty") == true)
+        #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000004").status == 200)
+        let metrics = try await adminGet(admin, "/metrics").bodyText
+        #expect(metrics.contains(#"freedompay_sidecar_key_reloads_total{result="success"} 2"#))
+        #expect(metrics.contains(#"freedompay_sidecar_key_reloads_total{result="failure"} 1"#))
+
+        sidecar.signal(SIGTERM)
+        #expect(await sidecar.waitForExit() == 0)
+        for line in sidecar.stdoutLines {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+            #expect(!line.contains(secret) && !line.contains(rotated))
+        }
+    }
+
+    @Test func sigtermDrainsTheRequestInFlightThenExitsZero() async throws {
+        let (upstream, fake) = try startFakeFreedomPay(secret: secret, merchantID: merchant)
+        fake.holdRequests.withLock { $0 = true }
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey(secret, to: keyFile)
+        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(upstream.address)"))
+        let address = try await sidecar.startedAddress("listen")
+        let admin = try await sidecar.startedAddress("admin_listen")
+
+        async let inFlight = refund(address, id: "00000000-0000-4000-8000-0000000000d1")
+        await fake.arrived.wait()
+        sidecar.signal(SIGTERM)
+        #expect(await sidecar.waitForLine(containing: "draining") != nil)
+        #expect(try await adminGet(admin, "/readyz").status == 503)
+        #expect(throws: (any Error).self) { try LoopbackClient(address) }
+        fake.release.open()
+        let response = try await inFlight
+        #expect(response.status == 200)
+        #expect(response.header("Connection") == "close")
+        #expect(await sidecar.waitForExit() == 0)
+        #expect(sidecar.stdoutLines.last?.contains(#""message":"stopped""#) == true)
+    }
+
+    @Test func unixSocketListenerWithOwnerAndGroupOnlyMode() async throws {
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey(secret, to: keyFile)
+        let socketPath = dir.appendingPathComponent("sidecar.sock").path
+        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox", listen: "unix:" + socketPath))
+        let address = try await sidecar.startedAddress("listen")
+        #expect(address == .unix(path: socketPath))
+        let mode = try FileManager.default.attributesOfItem(atPath: socketPath)[.posixPermissions] as? Int
+        #expect(mode == 0o660)
+        #expect(try await refund(address, id: "00000000-0000-4000-8000-0000000000e1").status == 200)
+        sidecar.signal(SIGTERM)
+        #expect(await sidecar.waitForExit() == 0)
+        #expect(!FileManager.default.fileExists(atPath: socketPath))
+    }
+
+    @Test func signPrintsTheCardAPIKnownAnswer() async throws {
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey("secret", to: keyFile)
+        let process = Process()
+        process.executableURL = sidecarExecutable
+        process.arguments = ["sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(#"{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}"#.utf8))
+        try input.fileHandleForWriting.close()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed.hasSuffix("..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ\n"))
+        #expect(printed.split(separator: "\n").count == 1)
+    }
+
+    @Test func checkConfigAndHealthcheckExitCodes() async throws {
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey(secret, to: keyFile)
+        func run(_ arguments: [String]) -> (Int32, String) {
+            let process = Process()
+            process.executableURL = sidecarExecutable
+            process.arguments = arguments
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = Pipe()
+            try? process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path]).0 == 0)
+        let insecure = run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "http://api.freedompay.kz"])
+        #expect(insecure.0 == 1)
+        #expect(insecure.1.contains("https"))
+        #expect(run(["check-config", "--key-file", keyFile.path]).1.contains("merchant id"))
+
+        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox"))
+        let admin = try await sidecar.startedAddress("admin_listen")
+        #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 0)
+        sidecar.signal(SIGTERM)
+        #expect(await sidecar.waitForExit() == 0)
+        #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 1)
+    }
+}
