@@ -91,6 +91,8 @@ validate_compose() {
 step "hadolint Dockerfile" hadolint --failure-threshold style Dockerfile
 step "checkov dockerfile" checkov_run --framework dockerfile -f Dockerfile
 step "kubernetes-validate --strict" kubernetes-validate --strict --quiet "${k8s_manifests[@]}"
+# 1.29: the oldest release with native sidecars (init containers with restartPolicy) on by default.
+step "kubernetes-validate --strict -k 1.29.0" kubernetes-validate --strict --quiet -k 1.29.0 "${k8s_manifests[@]}"
 if command -v kubectl >/dev/null; then
   step "kubectl kustomize + kubernetes-validate --strict" validate_kustomize_render
 else
