@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system packages the build and tests need, only when missing (Debian/Ubuntu).
+#   build:   libcurl4-openssl-dev (the upstream HTTPS client), curl
+#   tests:   python3, node >= 18, java >= 17 (example clients in scripts/clients)
+set -euo pipefail
+
+missing=()
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing+=(libcurl4-openssl-dev)
+command -v curl >/dev/null || missing+=(curl)
+if [[ "${1:-}" == "--tests" ]]; then
+  command -v python3 >/dev/null || missing+=(python3 python3-venv)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+fi
+((${#missing[@]} == 0)) && exit 0
+
+sudo=()
+[[ $EUID -eq 0 ]] || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
