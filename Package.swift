@@ -56,6 +56,7 @@ let package = Package(
         .target(name: "LoopbackTestSupport", dependencies: ["HTTP1", "SocketLoop"], path: "Tests/LoopbackTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream"]),
         .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
