@@ -107,9 +107,19 @@ public final class CurlUpstreamClient: UpstreamClient, @unchecked Sendable {
         await worker.waitUntilStopped()
     }
 
+    /// Attempts started since this client was created, retries included (successful or not).
+    public var attemptCount: Int {
+        worker.attemptCounter.load(ordering: .relaxed)
+    }
+
     /// Transfers queued or running right now.
     public var outstandingTransfers: Int {
         worker.outstanding
+    }
+
+    /// Transfers waiting for a free slot right now (not yet handed to libcurl).
+    public var queuedTransfers: Int {
+        worker.queued
     }
 
     private static func validate(_ request: UpstreamRequest) -> String? {

@@ -20,6 +20,7 @@ final class CurlWorker: @unchecked Sendable {
     private let configuration: CurlUpstreamClient.Configuration
     private let multi: UnsafeMutableRawPointer
     private let shared = Mutex(Shared())
+    let attemptCounter = Atomic<Int>(0)
 
     // Worker thread only.
     private var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
@@ -36,6 +37,10 @@ final class CurlWorker: @unchecked Sendable {
 
     var outstanding: Int {
         shared.withLock { $0.active + $0.pendingCount }
+    }
+
+    var queued: Int {
+        shared.withLock { $0.pendingCount }
     }
 
     func submit(_ transfer: CurlTransfer) {
@@ -137,6 +142,7 @@ final class CurlWorker: @unchecked Sendable {
         guard let easy = transfer.easy else { return }
         transfer.resetForAttempt()
         transfer.attempts += 1
+        attemptCounter.add(1, ordering: .relaxed)
         easy.clearError()
         let code = curl_multi_add_handle(multi, easy.handle)
         guard code == CURLM_OK else {
