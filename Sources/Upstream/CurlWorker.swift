@@ -193,7 +193,12 @@ final class CurlWorker: @unchecked Sendable {
         case _ where transfer.receivedResponseBytes:
             error = .brokenResponse(detail)
         case CURLE_COULDNT_CONNECT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING:
-            // Nothing of a response arrived: safe to send the identical request again.
+            // No complete response line arrived: send the identical request again.
+            // Limits of what libcurl lets us see: a response cut off inside its very
+            // first line (no LF yet) is buffered invisibly and looks like "no byte";
+            // and libcurl itself silently re-sends once when a *reused* connection
+            // dies before any response byte ("Connection died, retrying a fresh
+            // connect"), which `attempts` does not count.
             if transfer.attempts <= configuration.retriesBeforeResponse {
                 attempt(transfer)
                 return

@@ -425,6 +425,36 @@ struct CurlUpstreamClientTests {
         #expect(server.requests.map(\.requestLine) == ["GET /1 HTTP/1.1", "GET /2 HTTP/1.1", "GET /3 HTTP/1.1"])
     }
 
+    @Test("many concurrent requests each get their own response over a bounded pool")
+    func concurrentRequestsMatchResponses() async throws {
+        let server = try TestServer(handler: { request, connection in
+            // Echo the request body back, so a mix-up between transfers shows.
+            connection.write(Array("HTTP/1.1 200 OK\r\nContent-Length: \(request.body.count)\r\n\r\n".utf8) + request.body)
+            return true
+        })
+        defer { server.stop() }
+        let client = try makeClient { $0.maxConcurrentTransfers = 4 }
+        defer { client.shutdown() }
+
+        let results = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let body = Array("refund-\(index)".utf8)
+                    let response = try await client.send(UpstreamRequest(method: "POST", url: server.baseURL + "/", body: body))
+                    return (index, response.body)
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+
+        #expect(results.count == 40)
+        for (index, body) in results {
+            #expect(body == Array("refund-\(index)".utf8))
+        }
+        #expect(server.connectionCount <= 4)
+        #expect(client.attemptCount == 40)
+    }
+
     @Test("after shutdown the worker stops and new requests fail")
     func shutdownStops() async throws {
         let server = try TestServer(handler: answering("HTTP/1.1 204 No Content\r\n\r\n"))
