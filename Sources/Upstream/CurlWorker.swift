@@ -266,6 +266,7 @@ final class CurlWorker: @unchecked Sendable {
         long(CURLOPT_TCP_KEEPALIVE, 1, "TCP_KEEPALIVE")
         long(CURLOPT_SSL_VERIFYPEER, 1, "SSL_VERIFYPEER")
         long(CURLOPT_SSL_VERIFYHOST, 2, "SSL_VERIFYHOST")
+        long(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2, "SSLVERSION")
         if let path = config.caBundlePath { string(CURLOPT_CAINFO, path, "CAINFO") }
         if let pin = config.pinnedPublicKey { string(CURLOPT_PINNEDPUBLICKEY, pin, "PINNEDPUBLICKEY") }
         check(ccurl_easy_setopt_off_t(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(config.maxResponseBytes)), "MAXFILESIZE_LARGE")

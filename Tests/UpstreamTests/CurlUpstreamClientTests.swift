@@ -293,6 +293,23 @@ struct CurlUpstreamClientTests {
         #expect(server.connectionCount == 1)
     }
 
+    @Test("a TLS handshake failure (plain HTTP answer to https) is .unreachable and not retried")
+    func tlsFailureUnreachable() async throws {
+        let server = try TestServer(greeting: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
+        defer { server.stop() }
+        let client = try makeClient()
+        defer { client.shutdown() }
+
+        let error = await sendExpectingError(client, UpstreamRequest(method: "POST", url: "https://127.0.0.1:\(server.port)/", body: [1]))
+
+        guard case .unreachable = error else {
+            Issue.record("expected .unreachable, got \(String(describing: error))")
+            return
+        }
+        #expect(client.attemptCount == 1)
+        #expect(server.connectionCount == 1)
+    }
+
     @Test("a body cut off halfway is .brokenResponse, never a short success")
     func truncatedBody() async throws {
         let server = try TestServer(handler: { _, connection in

@@ -120,8 +120,13 @@ final class TestServer: @unchecked Sendable {
     private var stopped = false
     private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    init(handler: @escaping Handler) throws {
+    /// Bytes written as soon as a connection is accepted, after which it is closed
+    /// without reading (for a client that expects to speak first, such as TLS).
+    private let greeting: [UInt8]?
+
+    init(greeting: [UInt8]? = nil, handler: @escaping Handler = { _, _ in false }) throws {
         self.handler = handler
+        self.greeting = greeting
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError.socket(errno) }
         var one: Int32 = 1
@@ -210,6 +215,11 @@ final class TestServer: @unchecked Sendable {
     }
 
     private func serve(_ connection: TestConnection) {
+        if let greeting {
+            connection.write(greeting)
+            connection.close()
+            return
+        }
         var buffer: [UInt8] = []
         while true {
             guard let headEnd = Self.find([13, 10, 13, 10], in: buffer) else {
