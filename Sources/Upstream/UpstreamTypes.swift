@@ -1,0 +1,70 @@
+/// One header field, name and value exactly as sent or received.
+public struct HTTPHeaderField: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A request to send upstream. `url` is absolute (http or https).
+///
+/// The client controls message framing: caller-supplied `Content-Length`,
+/// `Transfer-Encoding` and `Expect` fields are dropped, the length is taken from `body`.
+public struct UpstreamRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [HTTPHeaderField]
+    public var body: [UInt8]
+
+    public init(method: String, url: String, headers: [HTTPHeaderField] = [], body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The final (non-1xx) response, headers in the order received.
+public struct UpstreamResponse: Sendable {
+    public var status: Int
+    public var headers: [HTTPHeaderField]
+    public var body: [UInt8]
+    /// How many attempts were made, 1 unless a retry before any response byte happened.
+    public var attempts: Int
+
+    public init(status: Int, headers: [HTTPHeaderField] = [], body: [UInt8] = [], attempts: Int = 1) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.attempts = attempts
+    }
+}
+
+public enum UpstreamError: Error, Sendable, Equatable {
+    /// Connect refused or reset, DNS or TLS failure, before any response byte. Maps to 502.
+    case unreachable(String)
+    /// Connect or total timeout. Maps to 504.
+    case timedOut(String)
+    /// Truncated body, invalid framing, response too large, or an error after
+    /// some response bytes arrived. Maps to 502.
+    case brokenResponse(String)
+    /// The pending queue is full. Maps to 503.
+    case overloaded
+
+    /// Short label for metrics.
+    public var kind: String {
+        switch self {
+        case .unreachable: "unreachable"
+        case .timedOut: "timeout"
+        case .brokenResponse: "broken"
+        case .overloaded: "overloaded"
+        }
+    }
+}
+
+public protocol UpstreamClient: Sendable {
+    func send(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse
+}

@@ -1,0 +1,294 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A request as the test server read it off the socket.
+struct ReceivedRequest: Sendable {
+    /// Request line and header lines, CRLFs included, up to and including the blank line.
+    var head: [UInt8]
+    var body: [UInt8]
+    /// Index of the TCP connection it arrived on, from 0.
+    var connection: Int
+
+    var headText: String { String(decoding: head, as: UTF8.self) }
+
+    /// Request line.
+    var requestLine: String { headLines.first ?? "" }
+
+    /// Header lines without the request line, exactly as sent.
+    var headerLines: [String] { Array(headLines.dropFirst()) }
+
+    private var headLines: [String] {
+        headText.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    }
+
+    func headerValues(_ name: String) -> [String] {
+        headerLines.compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            guard line[..<colon].lowercased() == name.lowercased() else { return nil }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+    }
+}
+
+/// An accepted connection, handed to the handler with each request.
+final class TestConnection: @unchecked Sendable {
+    let index: Int
+    /// The server's gate, for handlers that must hang until the test lets them go.
+    let gate: Gate
+    private let fd: Int32
+    private var closed = false
+
+    init(fd: Int32, index: Int, gate: Gate) {
+        self.fd = fd
+        self.index = index
+        self.gate = gate
+    }
+
+    func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    func write(_ text: String) { write(Array(text.utf8)) }
+
+    /// Orderly close (FIN).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        _ = Glibc.close(fd)
+    }
+
+    /// Abortive close (RST).
+    func reset() {
+        guard !closed else { return }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
+    func readSome() -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return nil }
+        return Array(buffer[0..<n])
+    }
+}
+
+/// A one-way gate that hanging handlers block on until the test opens it.
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+
+    func wait() {
+        condition.lock()
+        while !isOpen { condition.wait() }
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A loopback HTTP/1.1 server for tests: POSIX sockets on 127.0.0.1, one thread for
+/// accepting and one per connection. It reads each request (Content-Length bodies only),
+/// records it, and lets the handler write whatever raw bytes the test wants.
+final class TestServer: @unchecked Sendable {
+    /// Return true to keep reading requests on the connection, false to close it.
+    typealias Handler = @Sendable (ReceivedRequest, TestConnection) -> Bool
+
+    let port: UInt16
+    let gate = Gate()
+    private let listenFD: Int32
+    private let wakePipe: (read: Int32, write: Int32)
+    private let handler: Handler
+    private let condition = NSCondition()
+    private var _requests: [ReceivedRequest] = []
+    private var _connections = 0
+    private var stopped = false
+    private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+    /// Bytes written as soon as a connection is accepted, after which it is closed
+    /// without reading (for a client that expects to speak first, such as TLS).
+    private let greeting: [UInt8]?
+
+    init(greeting: [UInt8]? = nil, handler: @escaping Handler = { _, _ in false }) throws {
+        self.handler = handler
+        self.greeting = greeting
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError.socket(errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else { Glibc.close(fd); throw TestServerError.socket(errno) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.port = UInt16(bigEndian: address.sin_port)
+        self.listenFD = fd
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { Glibc.close(fd); throw TestServerError.socket(errno) }
+        self.wakePipe = (fds[0], fds[1])
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    var requests: [ReceivedRequest] {
+        condition.lock(); defer { condition.unlock() }
+        return _requests
+    }
+
+    var connectionCount: Int {
+        condition.lock(); defer { condition.unlock() }
+        return _connections
+    }
+
+    /// Returns once `count` requests have been recorded. Suspends, never blocks a thread.
+    func waitForRequests(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if _requests.count >= count {
+                condition.unlock()
+                continuation.resume()
+            } else {
+                waiters.append((count, continuation))
+                condition.unlock()
+            }
+        }
+    }
+
+    /// Opens the gate and stops accepting. Connection threads end when their peers close.
+    func stop() {
+        gate.open()
+        condition.lock()
+        let wasStopped = stopped
+        stopped = true
+        condition.unlock()
+        if !wasStopped {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakePipe.write, &byte, 1)
+        }
+    }
+
+    private func acceptLoop() {
+        while true {
+            var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 { if errno == EINTR { continue } else { break } }
+            if fds[1].revents != 0 { break }
+            guard fds[0].revents != 0 else { continue }
+            let client = accept(listenFD, nil, nil)
+            if client < 0 { continue }
+            condition.lock()
+            let index = _connections
+            _connections += 1
+            condition.unlock()
+            let connection = TestConnection(fd: client, index: index, gate: gate)
+            let thread = Thread { [self] in serve(connection) }
+            thread.start()
+        }
+        Glibc.close(listenFD)
+        Glibc.close(wakePipe.read)
+        Glibc.close(wakePipe.write)
+    }
+
+    private func serve(_ connection: TestConnection) {
+        if let greeting {
+            connection.write(greeting)
+            connection.close()
+            return
+        }
+        var buffer: [UInt8] = []
+        while true {
+            guard let headEnd = Self.find([13, 10, 13, 10], in: buffer) else {
+                guard let more = connection.readSome() else { break }
+                buffer += more
+                continue
+            }
+            let head = Array(buffer[..<(headEnd + 4)])
+            let length = Self.contentLength(head)
+            while buffer.count < head.count + length {
+                guard let more = connection.readSome() else { connection.close(); return }
+                buffer += more
+            }
+            let body = Array(buffer[head.count..<(head.count + length)])
+            buffer.removeFirst(head.count + length)
+            let request = ReceivedRequest(head: head, body: body, connection: connection.index)
+            condition.lock()
+            _requests.append(request)
+            let total = _requests.count
+            let ready = waiters.filter { $0.count <= total }
+            waiters.removeAll { $0.count <= total }
+            condition.unlock()
+            ready.forEach { $0.continuation.resume() }
+            if !handler(request, connection) { break }
+        }
+        connection.close()
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+
+    private static func contentLength(_ head: [UInt8]) -> Int {
+        let request = ReceivedRequest(head: head, body: [], connection: 0)
+        return request.headerValues("Content-Length").first.flatMap { Int($0) } ?? 0
+    }
+}
+
+enum TestServerError: Error {
+    case socket(Int32)
+}
+
+/// A bound but not listening 127.0.0.1 port: connecting to it is refused, and the
+/// port stays reserved while the value lives.
+final class RefusingPort: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError.socket(errno) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { Glibc.close(fd); throw TestServerError.socket(errno) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { Glibc.close(fd) }
+}
