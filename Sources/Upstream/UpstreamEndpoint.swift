@@ -12,6 +12,21 @@ public enum UpstreamEndpointError: Error, Sendable, Equatable {
     case invalidPort
 }
 
+extension UpstreamEndpointError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .malformed(let why): "malformed URL (\(why))"
+        case .unsupportedScheme(let scheme): "unsupported scheme '\(scheme)'; use https://"
+        case .insecureScheme: "must be https:// (plain http:// only to a loopback address)"
+        case .missingHost: "missing host"
+        case .userInfoNotAllowed: "user info is not allowed in the URL"
+        case .queryNotAllowed: "a query is not allowed in the URL"
+        case .fragmentNotAllowed: "a fragment is not allowed in the URL"
+        case .invalidPort: "invalid port"
+        }
+    }
+}
+
 /// A validated upstream base URL: https, or http only to a loopback host
 /// (127.0.0.0/8, ::1, localhost). No userinfo, query or fragment.
 public struct UpstreamEndpoint: Sendable, Equatable {
