@@ -14,9 +14,14 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     private let onClose: @Sendable (HTTPConnectionDriver) -> Void
     private var busy = false
     private var draining = false
+    private var failed = false
     private var peerFinishedSending = false
+    /// Set while a response waits for the peer to read; no further request is started.
+    private var awaitingFlush = false
     /// Buffered input beyond this pauses reading until the current request is answered.
     private let maxBufferedInput: Int
+    /// Unsent output beyond this pauses pipelined requests until the peer reads.
+    private static let maxPendingOutput = 256 * 1024
 
     init(connection: Connection, configuration: HTTPServerConfiguration, responder: any HTTPResponder, onClose: @escaping @Sendable (HTTPConnectionDriver) -> Void) {
         self.connection = connection
@@ -39,7 +44,7 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     func drain() {
         connection.queue.async {
             self.draining = true
-            if !self.busy && self.parser.isAtMessageBoundary { self.connection.close() }
+            if !self.busy && !self.awaitingFlush && self.parser.isAtMessageBoundary { self.connection.closeAfterFlushing() }
         }
     }
 
@@ -52,9 +57,16 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         processBufferedInput()
     }
 
+    /// A half-closed peer still gets answers to every complete request it sent.
     func connectionDidReachEndOfInput(_ connection: Connection) {
         peerFinishedSending = true
-        if !busy { connection.close() }
+        if !busy && !awaitingFlush { connection.closeAfterFlushing() }
+    }
+
+    func connectionDidFlushOutput(_ connection: Connection) {
+        guard awaitingFlush else { return }
+        awaitingFlush = false
+        continueWithNextRequest()
     }
 
     func connectionDidClose(_ connection: Connection) {
@@ -108,7 +120,7 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
 
     private func send(_ response: HTTPResponse, for request: HTTPRequest) {
         busy = false
-        let keepAlive = request.head.keepAlive && !draining && !peerFinishedSending
+        let keepAlive = request.head.keepAlive && !draining
         connection.write(response.serialized(keepAlive: keepAlive, includeBody: request.head.method != "HEAD"))
         guard keepAlive else {
             connection.closeAfterFlushing()
@@ -118,13 +130,24 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         deadlines.waitForNextRequest(now: now)
         if parser.bufferedByteCount > 0 { deadlines.requestBytesArrived(now: now) }
         armDeadline()
-        connection.resumeReading()
+        // Backpressure: a peer that pipelines but does not read gets no further answers queued.
+        if connection.pendingOutputByteCount > HTTPConnectionDriver.maxPendingOutput {
+            awaitingFlush = true
+            return
+        }
+        continueWithNextRequest()
+    }
+
+    private func continueWithNextRequest() {
+        if !peerFinishedSending { connection.resumeReading() }
         processBufferedInput()
+        if peerFinishedSending && !busy { connection.closeAfterFlushing() }
     }
 
     /// One place where unreadable requests become a response and a closed connection.
     private func fail(_ failure: HTTPServerFailure) {
-        guard !connection.isClosed else { return }
+        guard !connection.isClosed, !failed else { return }
+        failed = true
         connection.write(responder.response(for: failure).serialized(keepAlive: false))
         connection.closeAfterFlushing()
     }

@@ -4,6 +4,8 @@ import HTTP1
 public enum HTTPServerFailure: Sendable, Equatable {
     case malformed(HTTPParseError)
     case requestTimedOut
+    /// The server is at its connection limit; the connection is answered and closed.
+    case tooManyConnections
 }
 
 /// The application behind an `HTTPServer`.

@@ -55,7 +55,7 @@ public final class HTTPServer: Sendable {
             return true
         }
         guard admitted else {
-            connection.queue.async { connection.close() }
+            connection.reject(with: responder.response(for: .tooManyConnections).serialized(keepAlive: false))
             return
         }
         driver.start()

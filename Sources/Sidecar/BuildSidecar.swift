@@ -14,9 +14,8 @@ public struct StartupError: Error, Sendable, CustomStringConvertible {
 /// Checks what `buildSidecar` needs without binding sockets: merchant id, key, upstream, addresses.
 public func validateConfiguration(_ configuration: SidecarConfiguration) throws(StartupError) {
     _ = try loadKeyStore(configuration)
-    if case .url(let url) = configuration.upstream {
-        do { _ = try UpstreamEndpoint(url) } catch { throw StartupError("upstream \(url): \(error)") }
-    }
+    if case .url(let url) = configuration.upstream { _ = try upstreamBaseURL(url) }
+    try checkTimeouts(configuration)
     for address in [configuration.listen, configuration.adminListen] {
         do { _ = try ListenAddress(parsing: address) } catch { throw StartupError(error.description) }
     }
@@ -36,6 +35,7 @@ func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) ->
 /// `upstream` replaces the configured upstream client (tests pass a fake).
 public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, upstream override: (any UpstreamClient)? = nil) throws(StartupError) -> Sidecar {
     let keyStore = try loadKeyStore(configuration)
+    try checkTimeouts(configuration)
     let metrics = SidecarMetrics(version: Sidecar.version)
 
     let upstream: any UpstreamClient
@@ -52,11 +52,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         upstream = SandboxEmulator(keyStore: keyStore, merchantID: configuration.authID, keyID: configuration.keyID)
         baseURL = "http://sandbox.invalid"
     case (nil, .url(let url)):
-        do {
-            baseURL = try UpstreamEndpoint(url).baseURL
-        } catch {
-            throw StartupError("upstream \(url): \(error)")
-        }
+        baseURL = try upstreamBaseURL(url)
         var curl = CurlUpstreamClient.Configuration()
         curl.connectTimeout = configuration.upstreamConnectTimeout
         curl.totalTimeout = configuration.upstreamTimeout
@@ -86,6 +82,27 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let adminServer = HTTPServer(listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode), configuration: HTTPServerConfiguration(maxConnections: 64), responder: admin)
     return Sidecar(configuration: configuration, metrics: metrics, keyStore: keyStore, readiness: readiness, logger: logger,
                    proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
+}
+
+/// The validated base URL. It may not carry a path: the JWS signs the route's path as
+/// `uri`, so a prefix would make the signed and the requested path differ.
+func upstreamBaseURL(_ url: String) throws(StartupError) -> String {
+    let endpoint: UpstreamEndpoint
+    do {
+        endpoint = try UpstreamEndpoint(url)
+    } catch {
+        throw StartupError("upstream \(url): \(error)")
+    }
+    let afterScheme = endpoint.baseURL.split(separator: "://", maxSplits: 1).last ?? ""
+    guard !afterScheme.contains("/") else { throw StartupError("upstream \(url): give the origin only (scheme://host[:port]), without a path") }
+    return endpoint.baseURL
+}
+
+/// A refund still in flight when the drain ends would be abandoned after Freedom Pay got it.
+func checkTimeouts(_ configuration: SidecarConfiguration) throws(StartupError) {
+    guard configuration.drainTimeout > configuration.upstreamTimeout else {
+        throw StartupError("drain timeout (\(configuration.drainTimeout) s) must exceed the upstream timeout (\(configuration.upstreamTimeout) s), or SIGTERM could abandon a refund in flight")
+    }
 }
 
 func listener(_ text: String, mode: UInt32) throws(StartupError) -> Listener {

@@ -49,7 +49,7 @@ public struct ConfigurationLayer: Sendable, Equatable {
 /// - `FREEDOMPAY_KEY` — the key itself, when no key file is configured anywhere
 /// - `FREEDOMPAY_ALG` [alg] — HS256 (default), HS384, HS512, RS256, ES256
 /// - `FREEDOMPAY_KID` [kid] — optional `kid` in the JOSE header
-/// - `FREEDOMPAY_UPSTREAM_TIMEOUT` [upstreamTimeoutSeconds] — default 30
+/// - `FREEDOMPAY_UPSTREAM_TIMEOUT` [upstreamTimeoutSeconds] — default 20
 /// - `FREEDOMPAY_HEADER_TIMEOUT` [headerTimeoutSeconds] — default 10
 /// - `FREEDOMPAY_DRAIN_TIMEOUT` [drainTimeoutSeconds] — default 25
 /// - `FREEDOMPAY_LOG_LEVEL` [logLevel] — trace, debug, info (default), notice, warning, error, critical
@@ -68,9 +68,11 @@ public enum ConfigurationLoader {
             fileObject = try readFile(filePath)
             fileLayer = try layer(fromFile: fileObject, path: filePath)
         }
-        let merged = flags.over(try layer(fromEnvironment: environment)).over(fileLayer)
+        let environmentLayer = try layer(fromEnvironment: environment)
+        let merged = flags.over(environmentLayer).over(fileLayer)
         var configuration = SidecarConfiguration()
-        try apply(merged, environment: environment, to: &configuration)
+        try apply(merged, to: &configuration)
+        configuration.key = keySource(flags: flags, environment: environment, environmentLayer: environmentLayer, file: fileLayer)
         try applyFileOnly(fileObject, path: filePath ?? "", to: &configuration)
         return configuration
     }
@@ -145,16 +147,18 @@ public enum ConfigurationLoader {
         return layer
     }
 
-    static func apply(_ layer: ConfigurationLayer, environment: [String: String], to configuration: inout SidecarConfiguration) throws(StartupError) {
+    /// Flag key file > environment key file > environment key > config file key file.
+    static func keySource(flags: ConfigurationLayer, environment: [String: String], environmentLayer: ConfigurationLayer, file: ConfigurationLayer) -> KeySource? {
+        if let path = flags.keyFile ?? environmentLayer.keyFile { return .file(path: path) }
+        if let inline = environment["FREEDOMPAY_KEY"], !inline.isEmpty { return .inline(Array(inline.utf8)) }
+        return file.keyFile.map { .file(path: $0) }
+    }
+
+    static func apply(_ layer: ConfigurationLayer, to configuration: inout SidecarConfiguration) throws(StartupError) {
         if let listen = layer.listen { configuration.listen = listen }
         if let adminListen = layer.adminListen { configuration.adminListen = adminListen }
         if let upstream = layer.upstream { configuration.upstream = upstream == "sandbox" ? .sandbox : .url(upstream) }
         if let authID = layer.authID { configuration.authID = authID }
-        if let keyFile = layer.keyFile {
-            configuration.key = .file(path: keyFile)
-        } else if let inline = environment["FREEDOMPAY_KEY"], !inline.isEmpty {
-            configuration.key = .inline(Array(inline.utf8))
-        }
         if let name = layer.algorithm {
             guard let algorithm = JWSAlgorithm(rawValue: name.uppercased()) else {
                 throw StartupError("unknown algorithm '\(name)'; use one of \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -174,8 +178,8 @@ public enum ConfigurationLoader {
     static func applyFileOnly(_ object: [String: Any], path: String, to configuration: inout SidecarConfiguration) throws(StartupError) {
         func number(_ key: String) throws(StartupError) -> Double? {
             guard let value = object[key] else { return nil }
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0 else {
-                throw StartupError("config file \(path): '\(key)' must be a positive number")
+            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0, number.doubleValue < 1e9 else {
+                throw StartupError("config file \(path): '\(key)' must be a positive number below 1e9")
             }
             return number.doubleValue
         }

@@ -41,7 +41,15 @@ public struct JSONLogHandler: LogHandler {
         switch value {
         case .string(let text): text
         case .stringConvertible(let convertible):
-            if let number = convertible as? Int { number } else if let number = convertible as? Double { number } else { convertible.description }
+            if let flag = convertible as? Bool {
+                flag
+            } else if let number = convertible as? Int {
+                number
+            } else if let number = convertible as? Double {
+                number
+            } else {
+                convertible.description
+            }
         case .array(let values): values.map(jsonValue)
         case .dictionary(let values): values.mapValues(jsonValue)
         }

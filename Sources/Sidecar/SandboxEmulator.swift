@@ -89,6 +89,8 @@ public final class SandboxEmulator: UpstreamClient {
         if let requestID { headers.append(HTTPHeaderField(name: "x-request-id", value: requestID)) }
         headers.append(HTTPHeaderField(name: "x-request-status", value: status == 200 ? "success" : "error"))
         headers.append(HTTPHeaderField(name: "x-datetime", value: Date().formatted(.iso8601)))
+        // Marks every emulated answer, so that a sandbox answer is never mistaken for a real refund.
+        headers.append(HTTPHeaderField(name: "x-freedompay-sandbox", value: "emulated"))
         return UpstreamResponse(status: status, headers: headers, body: Array(body), attempts: 1)
     }
 }

@@ -43,6 +43,9 @@ public final class Sidecar: Sendable {
             "listen": "\(address)", "admin_listen": "\(adminAddress)", "upstream": "\(upstreamDescription)",
             "alg": "\(keyStore.algorithm.rawValue)", "key_source": "\(keyStore.source)", "version": "\(Sidecar.version)",
         ])
+        if configuration.upstream == .sandbox {
+            logger.warning("upstream is the in-process sandbox emulator: nothing is sent to Freedom Pay; set --upstream for real refunds")
+        }
     }
 
     /// Re-reads the key file; a bad new key keeps the old one and is logged and counted.
@@ -75,7 +78,10 @@ public final class Sidecar: Sendable {
             adminServer.drain { continuation.resume() }
         }
         onShutdown()
-        logger.notice("stopped", metadata: ["drained": "\(drained)"])
+        if !drained {
+            logger.warning("drain timed out; open connections were abandoned", metadata: ["drain_timeout_seconds": .stringConvertible(configuration.drainTimeout)])
+        }
+        logger.notice("stopped", metadata: ["drained": .stringConvertible(drained)])
         return drained
     }
 

@@ -34,13 +34,14 @@ public struct SidecarConfiguration: Sendable, Equatable {
     public var keyID: String?
     public var routes = RouteTable([.refund])
     public var limits = HTTPParserLimits()
-    /// Seconds for the whole upstream exchange (→ 504).
-    public var upstreamTimeout = 30.0
+    /// Seconds for the whole upstream exchange, retries included (→ 504).
+    public var upstreamTimeout = 20.0
     public var upstreamConnectTimeout = 5.0
     /// Seconds from a request's first byte until it is complete (→ 408).
     public var headerTimeout = 10.0
     public var idleTimeout = 60.0
-    /// Seconds to finish in-flight requests after SIGTERM.
+    /// Seconds to finish in-flight requests after SIGTERM; longer than `upstreamTimeout`
+    /// so that no refund in flight is abandoned.
     public var drainTimeout = 25.0
     public var maxConnections = 1024
     public var maxConcurrentUpstream = 64

@@ -70,6 +70,8 @@ extension SidecarError {
             SidecarError(status: 408, code: "request_timeout", message: "the request was not received in time")
         case .malformed(let error):
             SidecarError(status: error.status, code: error.code, message: error.message)
+        case .tooManyConnections:
+            SidecarError(status: 503, code: "overloaded", message: "too many open connections")
         }
     }
 }

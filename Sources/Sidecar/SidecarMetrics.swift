@@ -16,6 +16,11 @@ public final class SidecarMetrics: Sendable {
         self.factory = factory
         inFlight = Meter(label: "freedompay_sidecar_requests_in_flight", factory: factory)
         Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version)], factory: factory).record(1)
+        // Series that alerts watch exist from the start, at 0.
+        for result in ["success", "failure"] {
+            Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", result)], factory: factory).increment(by: 0)
+        }
+        inFlight.set(0)
     }
 
     func requestStarted() { inFlight.increment() }

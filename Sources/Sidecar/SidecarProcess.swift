@@ -33,8 +33,9 @@ public enum SidecarProcess {
         sidecar.logger.notice("shutdown requested", metadata: ["signal": "\(signalName)"])
         poll.cancel()
         hangup.cancel()
-        let drained = await sidecar.shutdown()
-        return drained ? 0 : 1
+        // A requested stop exits 0 even when the drain timed out; the log line says which.
+        _ = await sidecar.shutdown()
+        return 0
     }
 
     /// Keeps the termination signal sources alive for the life of the process.

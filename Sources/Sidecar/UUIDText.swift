@@ -19,7 +19,9 @@ enum UUIDText {
 
     /// A UUIDv7 (RFC 9562 §5.7): 48-bit Unix milliseconds, then random bits.
     static func version7(now: Date = Date()) -> String {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { bytes = Array($0) }
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - UInt64(i)))) }
         return format(setVersion(7, in: bytes))
@@ -45,10 +47,18 @@ enum UUIDText {
         return bytes
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Lowercase 8-4-4-4-12.
     private static func format(_ bytes: [UInt8]) -> String {
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let chars = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(separator: "-")
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

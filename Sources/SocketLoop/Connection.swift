@@ -13,6 +13,8 @@ public protocol ConnectionDelegate: AnyObject, Sendable {
     func connectionDidClose(_ connection: Connection)
     /// The deadline set with `setDeadline` passed.
     func connectionDeadlineDidPass(_ connection: Connection)
+    /// Everything written so far has reached the kernel.
+    func connectionDidFlushOutput(_ connection: Connection)
 }
 
 /// A non-blocking stream socket driven by Dispatch read/write sources and one timer,
@@ -32,6 +34,8 @@ public final class Connection: @unchecked Sendable {
     private var closeWhenFlushed = false
     private var cancelledSources = 0
     public private(set) var isClosed = false
+    /// How long `closeAfterFlushing` waits for a peer that does not read before closing anyway.
+    public var lingerTimeout = 10.0
 
     private static let readChunk = 64 * 1024
 
@@ -68,12 +72,31 @@ public final class Connection: @unchecked Sendable {
         flush()
     }
 
-    /// Closes once everything queued has been written. Call on `queue`.
+    /// Bytes queued but not yet accepted by the kernel.
+    public var pendingOutputByteCount: Int { pendingOutput.count - pendingOffset }
+
+    /// Closes once everything queued has been written, or after `lingerTimeout` if the
+    /// peer stops reading. Call on `queue`.
     public func closeAfterFlushing() {
         dispatchPrecondition(condition: .onQueue(queue))
-        closeWhenFlushed = true
+        guard !isClosed else { return }
         suspendReading()
-        if pendingOffset == pendingOutput.count { close() }
+        closeWhenFlushed = true
+        if pendingOffset == pendingOutput.count {
+            close()
+        } else {
+            setDeadline(.now() + lingerTimeout)
+        }
+    }
+
+    /// Answers a connection that was never started (for example one over a connection
+    /// limit) with a short response and closes it, without waiting for the peer.
+    public func reject(with bytes: [UInt8]) {
+        queue.async { [self] in
+            guard !isClosed, readSource == nil else { return }
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            close()
+        }
     }
 
     /// Stops delivering reads (backpressure); the kernel's buffer then fills and slows the peer.
@@ -103,7 +126,11 @@ public final class Connection: @unchecked Sendable {
             guard let self, !self.isClosed else { return }
             self.timer?.cancel()
             self.timer = nil
-            self.delegate?.connectionDeadlineDidPass(self)
+            if self.closeWhenFlushed {
+                self.close()
+            } else {
+                self.delegate?.connectionDeadlineDidPass(self)
+            }
         }
         self.timer = timer
         timer.resume()
@@ -140,10 +167,12 @@ public final class Connection: @unchecked Sendable {
     }
 
     private func readAvailable() {
-        var buffer = [UInt8](repeating: 0, count: Connection.readChunk)
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var count = 0
+        let buffer = [UInt8](unsafeUninitializedCapacity: Connection.readChunk) { storage, initialized in
+            count = recv(fd, storage.baseAddress, storage.count, 0)
+            initialized = max(count, 0)
+        }
         if count > 0 {
-            buffer.removeLast(buffer.count - count)
             delegate?.connection(self, didRead: buffer)
         } else if count == 0 {
             suspendReading()
@@ -177,6 +206,10 @@ public final class Connection: @unchecked Sendable {
             writeSourceRunning = false
             writeSource.suspend()
         }
-        if closeWhenFlushed { close() }
+        if closeWhenFlushed {
+            close()
+        } else {
+            delegate?.connectionDidFlushOutput(self)
+        }
     }
 }

@@ -12,6 +12,7 @@ public final class Listener: @unchecked Sendable {
     private let fd: Int32
     private let queue: DispatchQueue
     private var source: DispatchSourceRead?
+    private var acceptPaused = false
 
     /// Binds and listens. A Unix socket file gets `unixSocketMode` before any client can connect.
     public init(address: ListenAddress, backlog: Int32 = 511, unixSocketMode: mode_t = 0o660) throws(SocketError) {
@@ -69,11 +70,13 @@ public final class Listener: @unchecked Sendable {
     /// Starts accepting; each new connection is handed to `onAccept` on the listener's queue.
     public func start(onAccept: @escaping @Sendable (Connection) -> Void) {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [fd] in
+        source.setEventHandler { [self, fd] in
             while true {
                 let client = accept(fd, nil, nil)
                 if client < 0 {
-                    // EAGAIN: drained. EMFILE/ENFILE and friends: the source fires again later.
+                    // Out of descriptors or memory: the pending connection keeps the source
+                    // firing, so pause accepting briefly instead of spinning.
+                    if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) { pauseAccepting() }
                     return
                 }
                 _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
@@ -92,8 +95,21 @@ public final class Listener: @unchecked Sendable {
     /// Stops accepting and closes the listening socket (removing a Unix socket file).
     public func stop() {
         queue.sync {
+            if acceptPaused { source?.resume() }
+            acceptPaused = false
             source?.cancel()
             source = nil
+        }
+    }
+
+    private func pauseAccepting() {
+        guard !acceptPaused, let source else { return }
+        acceptPaused = true
+        source.suspend()
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+            guard acceptPaused, let source = self.source else { return }
+            acceptPaused = false
+            source.resume()
         }
     }
 

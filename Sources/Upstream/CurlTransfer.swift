@@ -11,6 +11,8 @@ final class CurlTransfer: @unchecked Sendable {
     var easy: CurlEasy?
     var headerList: UnsafeMutablePointer<curl_slist>?
     var attempts = 0
+    /// The end of the whole exchange, retries included (set by the first attempt).
+    var deadline: ContinuousClock.Instant?
 
     // Per attempt.
     var responseHeaders: [HTTPHeaderField] = []

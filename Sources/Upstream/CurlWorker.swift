@@ -141,6 +141,16 @@ final class CurlWorker: @unchecked Sendable {
     private func attempt(_ transfer: CurlTransfer) {
         guard let easy = transfer.easy else { return }
         transfer.resetForAttempt()
+        // totalTimeout bounds the whole exchange: a retry only gets what is left of it.
+        let now = ContinuousClock.now
+        let deadline = transfer.deadline ?? now + .milliseconds(Self.milliseconds(configuration.totalTimeout))
+        transfer.deadline = deadline
+        let remaining = Int((deadline - now) / .milliseconds(1))
+        guard remaining > 0 else {
+            finish(transfer, .failure(.timedOut("no time left for another attempt")))
+            return
+        }
+        _ = ccurl_easy_setopt_long(easy.handle, CURLOPT_TIMEOUT_MS, remaining)
         transfer.attempts += 1
         attemptCounter.add(1, ordering: .relaxed)
         easy.clearError()

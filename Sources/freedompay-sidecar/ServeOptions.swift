@@ -11,7 +11,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "File with the secret (HS*) or PEM private key (RS256, ES256).") var keyFile: String?
     @Option(help: "HS256 (default), HS384, HS512, RS256 or ES256.") var alg: String?
     @Option(help: "Optional kid for the JOSE header.") var kid: String?
-    @Option(help: "Seconds for the whole upstream exchange (default 30).") var upstreamTimeout: Double?
+    @Option(help: "Seconds for the whole upstream exchange, retries included (default 20).") var upstreamTimeout: Double?
     @Option(help: "Seconds to receive a whole request (default 10).") var headerTimeout: Double?
     @Option(help: "Seconds to finish in-flight requests on SIGTERM (default 25).") var drainTimeout: Double?
     @Option(help: "trace, debug, info (default), notice, warning, error, critical.") var logLevel: String?

@@ -14,6 +14,7 @@ final class EchoResponder: HTTPResponder {
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         requestsSeen.withLock { $0 += 1 }
         if request.head.target == "/gate" { await gate.wait() }
+        if request.head.target == "/big" { return HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: 512 * 1024)) }
         let text = "\(request.head.method) \(request.head.target) " + String(decoding: request.body, as: UTF8.self)
         return HTTPResponse(status: 200, headers: [HTTPHeader(name: "X-Echo", value: "1")], body: Array(text.utf8))
     }
@@ -21,6 +22,7 @@ final class EchoResponder: HTTPResponder {
     func response(for failure: HTTPServerFailure) -> HTTPResponse {
         switch failure {
         case .requestTimedOut: HTTPResponse(status: 408, body: Array("timeout".utf8))
+        case .tooManyConnections: HTTPResponse(status: 503, body: Array("busy".utf8))
         case .malformed(let error): HTTPResponse(status: error.status, body: Array(error.code.utf8))
         }
     }
@@ -69,6 +71,29 @@ func makeServer(_ configuration: HTTPServerConfiguration = HTTPServerConfigurati
         #expect(last.bodyText == "GET /3 ")
         #expect(last.header("Connection") == "close")
         #expect(try await client.isClosedByPeer())
+    }
+
+    @Test func halfClosedClientStillGetsEveryPipelinedAnswer() async throws {
+        let (server, _) = try makeServer()
+        let client = try LoopbackClient(server.address)
+        try await client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.finishSending()
+        #expect(try await client.readResponse().bodyText == "GET /1 ")
+        #expect(try await client.readResponse().bodyText == "GET /2 ")
+        #expect(try await client.isClosedByPeer())
+    }
+
+    @Test func largePipelinedResponsesWaitForTheReaderAndAllArrive() async throws {
+        let (server, responder) = try makeServer()
+        let client = try LoopbackClient(server.address)
+        try await client.send(String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 3) + "GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+        for _ in 0..<3 {
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body.count == 512 * 1024)
+        }
+        #expect(try await client.readResponse().bodyText == "GET /last ")
+        #expect(responder.requestsSeen.withLock { $0 } == 4)
     }
 
     @Test func chunkedBodyIsDecoded() async throws {
@@ -156,6 +181,9 @@ func makeServer(_ configuration: HTTPServerConfiguration = HTTPServerConfigurati
         try await first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try await first.readResponse().status == 200)
         let second = try LoopbackClient(server.address)
+        let rejected = try await second.readResponse()
+        #expect(rejected.status == 503)
+        #expect(rejected.header("Connection") == "close")
         #expect(try await second.isClosedByPeer())
     }
 

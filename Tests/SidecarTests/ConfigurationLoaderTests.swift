@@ -46,11 +46,31 @@ import Testing
         flags.keyFile = "/run/secrets/key"
         #expect(try ConfigurationLoader.load(flags: flags, configFile: nil, environment: ["FREEDOMPAY_KEY": "inline"]).key == .file(path: "/run/secrets/key"))
         #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: ["FREEDOMPAY_KEY": "inline"]).key == .inline(Array("inline".utf8)))
+        // The environment's key beats the file's key file (flags > environment > file).
+        let path = try writeConfig(#"{"keyFile":"/file/key"}"#)
+        #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: ["FREEDOMPAY_KEY": "inline"]).key == .inline(Array("inline".utf8)))
+        #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: [:]).key == .file(path: "/file/key"))
+    }
+
+    @Test func unsafeCombinationsAreRefusedAtStartup() throws {
+        var configuration = SidecarConfiguration()
+        configuration.authID = "1"
+        configuration.key = .inline(Array("k".utf8))
+        try validateConfiguration(configuration)
+        configuration.drainTimeout = configuration.upstreamTimeout
+        #expect(throws: StartupError.self) { try validateConfiguration(configuration) }
+        configuration.drainTimeout = 25
+        for url in ["https://api.freedompay.kz/prefix", "http://api.freedompay.kz", "ftp://127.0.0.1"] {
+            configuration.upstream = .url(url)
+            #expect(throws: StartupError.self) { try validateConfiguration(configuration) }
+        }
+        configuration.upstream = .url("https://api.freedompay.kz")
+        try validateConfiguration(configuration)
     }
 
     @Test(arguments: [
         #"{"lisen":"127.0.0.1:1"}"#, #"{"alg":"none"}"#, #"{"upstreamTimeoutSeconds":"10"}"#, #"{"logLevel":"loud"}"#,
-        #"{"routes":[]}"#, #"{"routes":[{"path":"/x"}]}"#, #"{"unixSocketMode":"999"}"#, "[1]",
+        #"{"routes":[]}"#, #"{"maxConnections":1e300}"#, #"{"routes":[{"path":"/x"}]}"#, #"{"unixSocketMode":"999"}"#, "[1]",
     ])
     func invalidFilesAreRefused(_ json: String) throws {
         let path = try writeConfig(json)

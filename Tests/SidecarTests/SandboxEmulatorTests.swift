@@ -19,6 +19,7 @@ import Testing
             let response = try await refund(client, amount: amount, id: "00000000-0000-4000-8000-00000000000\(index)")
             #expect(response.status == 200)
             #expect(response.header("x-request-status") == "success")
+            #expect(response.header("x-freedompay-sandbox") == "emulated")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
             let refundPayment = try #require(json["refund_payment"] as? [String: Any])
             #expect(refundPayment["status"] as? String == "process")
