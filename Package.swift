@@ -32,7 +32,7 @@ let package = Package(
         // libcurl's variadic setopt, made callable from Swift.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The upstream HTTPS client on a libcurl multi handle.
-        .target(name: "Upstream", dependencies: ["CCurl"]),
+        .target(name: "Upstream", dependencies: ["CCurl", "HTTP1"]),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
         .target(
             name: "Sidecar",
@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),
-        .testTarget(name: "UpstreamTests", dependencies: ["Upstream"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTP1"]),
         // Runs the built executable as a real process: signals, key rotation, drain, CLI.
         .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),

@@ -117,12 +117,9 @@ public struct HTTPRequestParser: Sendable {
                 if headers.count >= limits.maxHeaderCount { throw .tooManyHeaders }
                 headers.append(try parseField(line))
             case .fixedBody(let remaining):
-                let available = min(remaining, bufferedByteCount)
-                body.append(contentsOf: buffer[position..<position + available])
-                position += available
-                scanIndex = position
-                if available < remaining {
-                    state = .fixedBody(remaining: remaining - available)
+                let missing = consumeBody(remaining)
+                guard missing == 0 else {
+                    state = .fixedBody(remaining: missing)
                     return nil
                 }
                 state = .complete
@@ -136,12 +133,9 @@ public struct HTTPRequestParser: Sendable {
                     state = .chunkData(remaining: size)
                 }
             case .chunkData(let remaining):
-                let available = min(remaining, bufferedByteCount)
-                body.append(contentsOf: buffer[position..<position + available])
-                position += available
-                scanIndex = position
-                if available < remaining {
-                    state = .chunkData(remaining: remaining - available)
+                let missing = consumeBody(remaining)
+                guard missing == 0 else {
+                    state = .chunkData(remaining: missing)
                     return nil
                 }
                 state = .chunkDataEnd
@@ -180,6 +174,15 @@ public struct HTTPRequestParser: Sendable {
         head = nil
         body = []
         trailerCount = 0
+    }
+
+    /// Moves up to `remaining` buffered bytes into the body; returns how many are still missing.
+    private mutating func consumeBody(_ remaining: Int) -> Int {
+        let available = min(remaining, bufferedByteCount)
+        body.append(contentsOf: buffer[position..<position + available])
+        position += available
+        scanIndex = position
+        return remaining - available
     }
 
     /// The next CRLF-terminated line without its CRLF, or `nil` if it is not complete yet.

@@ -94,15 +94,15 @@ final class ProxyResponder: HTTPResponder {
         let joseHeader = route.headerLayout.header(path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID)
         let signature = DetachedJWS.sign(header: joseHeader, payload: request.body, key: key)
         var headers = [
-            HTTPHeaderField(name: "Content-Type", value: "application/json"),
-            HTTPHeaderField(name: "Accept", value: "application/json"),
-            HTTPHeaderField(name: "User-Agent", value: userAgent),
-            HTTPHeaderField(name: "X-Action", value: action),
-            HTTPHeaderField(name: "X-Request-Id", value: assigned.id),
-            HTTPHeaderField(name: "X-JWS-Signature", value: signature),
+            HTTPHeader(name: "Content-Type", value: "application/json"),
+            HTTPHeader(name: "Accept", value: "application/json"),
+            HTTPHeader(name: "User-Agent", value: userAgent),
+            HTTPHeader(name: "X-Action", value: action),
+            HTTPHeader(name: "X-Request-Id", value: assigned.id),
+            HTTPHeader(name: "X-JWS-Signature", value: signature),
         ]
         for name in ProxyResponder.forwardedClientHeaders {
-            for value in head.headers.values(named: name) { headers.append(HTTPHeaderField(name: name, value: value)) }
+            for value in head.headers.values(named: name) { headers.append(HTTPHeader(name: name, value: value)) }
         }
         let upstreamRequest = UpstreamRequest(method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body)
 
@@ -143,12 +143,12 @@ final class ProxyResponder: HTTPResponder {
 
     /// The upstream's headers minus hop-by-hop fields (RFC 9110 §7.6.1); `X-Request-Id` is
     /// added only if the upstream did not echo one.
-    private func passThroughHeaders(_ fields: [HTTPHeaderField], requestID: String) -> [HTTPHeader] {
+    private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
         var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
         for field in fields where field.name.lowercased() == "connection" {
             for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingCharacters(in: .whitespaces).lowercased()) }
         }
-        var headers = fields.filter { !hopByHop.contains($0.name.lowercased()) }.map { HTTPHeader(name: $0.name, value: $0.value) }
+        var headers = fields.filter { !hopByHop.contains($0.name.lowercased()) }
         if headers.first(named: "X-Request-Id") == nil {
             headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
         }

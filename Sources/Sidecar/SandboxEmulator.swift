@@ -29,7 +29,7 @@ public final class SandboxEmulator: UpstreamClient {
     }
 
     public func send(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse {
-        handle(method: request.method, path: URLPath.of(request.url), headers: request.headers.map { HTTPHeader(name: $0.name, value: $0.value) }, body: request.body)
+        handle(method: request.method, path: URLPath.of(request.url), headers: request.headers, body: request.body)
     }
 
     func handle(method: String, path: String, headers: [HTTPHeader], body: [UInt8]) -> UpstreamResponse {
@@ -85,12 +85,12 @@ public final class SandboxEmulator: UpstreamClient {
 
     private func answer(_ status: Int, requestID: String?, _ object: [String: Any]) -> UpstreamResponse {
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        var headers = [HTTPHeaderField(name: "content-type", value: "application/json")]
-        if let requestID { headers.append(HTTPHeaderField(name: "x-request-id", value: requestID)) }
-        headers.append(HTTPHeaderField(name: "x-request-status", value: status == 200 ? "success" : "error"))
-        headers.append(HTTPHeaderField(name: "x-datetime", value: Date().formatted(.iso8601)))
+        var headers = [HTTPHeader(name: "content-type", value: "application/json")]
+        if let requestID { headers.append(HTTPHeader(name: "x-request-id", value: requestID)) }
+        headers.append(HTTPHeader(name: "x-request-status", value: status == 200 ? "success" : "error"))
+        headers.append(HTTPHeader(name: "x-datetime", value: Date().formatted(.iso8601)))
         // Marks every emulated answer, so that a sandbox answer is never mistaken for a real refund.
-        headers.append(HTTPHeaderField(name: "x-freedompay-sandbox", value: "emulated"))
+        headers.append(HTTPHeader(name: "x-freedompay-sandbox", value: "emulated"))
         return UpstreamResponse(status: status, headers: headers, body: Array(body), attempts: 1)
     }
 }
@@ -105,7 +105,7 @@ public struct SandboxResponder: HTTPResponder {
 
     public func respond(to request: HTTPRequest) async -> HTTPResponse {
         let answer = emulator.handle(method: request.head.method, path: String(request.head.path), headers: request.head.headers, body: request.body)
-        return HTTPResponse(status: answer.status, headers: answer.headers.map { HTTPHeader(name: $0.name, value: $0.value) }, body: answer.body)
+        return HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
     }
 
     public func response(for failure: HTTPServerFailure) -> HTTPResponse {

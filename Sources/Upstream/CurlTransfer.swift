@@ -1,4 +1,5 @@
 import CCurl
+import HTTP1
 import Foundation
 
 /// One request from `send` until its continuation is resumed. After submission it is
@@ -15,7 +16,7 @@ final class CurlTransfer: @unchecked Sendable {
     var deadline: ContinuousClock.Instant?
 
     // Per attempt.
-    var responseHeaders: [HTTPHeaderField] = []
+    var responseHeaders: [HTTPHeader] = []
     var headerBlockComplete = false
     var body: [UInt8] = []
     var receivedResponseBytes = false
@@ -83,7 +84,7 @@ final class CurlTransfer: @unchecked Sendable {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         let name = line[..<colon]
         let value = trimOWS(line[(colon + 1)...])
-        responseHeaders.append(HTTPHeaderField(
+        responseHeaders.append(HTTPHeader(
             name: String(decoding: name, as: UTF8.self),
             value: String(decoding: value, as: UTF8.self)
         ))

@@ -1,13 +1,4 @@
-/// One header field, name and value exactly as sent or received.
-public struct HTTPHeaderField: Sendable, Equatable {
-    public var name: String
-    public var value: String
-
-    public init(name: String, value: String) {
-        self.name = name
-        self.value = value
-    }
-}
+import HTTP1
 
 /// A request to send upstream. `url` is absolute (http or https).
 ///
@@ -16,10 +7,10 @@ public struct HTTPHeaderField: Sendable, Equatable {
 public struct UpstreamRequest: Sendable {
     public var method: String
     public var url: String
-    public var headers: [HTTPHeaderField]
+    public var headers: [HTTPHeader]
     public var body: [UInt8]
 
-    public init(method: String, url: String, headers: [HTTPHeaderField] = [], body: [UInt8] = []) {
+    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = []) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -30,12 +21,12 @@ public struct UpstreamRequest: Sendable {
 /// The final (non-1xx) response, headers in the order received.
 public struct UpstreamResponse: Sendable {
     public var status: Int
-    public var headers: [HTTPHeaderField]
+    public var headers: [HTTPHeader]
     public var body: [UInt8]
     /// How many attempts were made, 1 unless a retry before any response byte happened.
     public var attempts: Int
 
-    public init(status: Int, headers: [HTTPHeaderField] = [], body: [UInt8] = [], attempts: Int = 1) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], attempts: Int = 1) {
         self.status = status
         self.headers = headers
         self.body = body

@@ -91,9 +91,9 @@ final class SidecarProcessHarness: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// The address the sidecar logged for `key` ("listen" or "admin_listen") at start-up.
-    func startedAddress(_ key: String) async throws -> ListenAddress {
-        guard let line = await waitForLine(containing: "sidecar started"),
+    /// The address logged for `key` ("listen" or "admin_listen") in the start-up line.
+    func startedAddress(_ key: String, message: String = "sidecar started") async throws -> ListenAddress {
+        guard let line = await waitForLine(containing: message),
               let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let text = object[key] as? String
         else { throw LoopbackClientError("sidecar did not start: \(stdoutLines) \(standardError)") }

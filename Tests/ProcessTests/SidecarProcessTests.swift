@@ -144,6 +144,28 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         #expect(!FileManager.default.fileExists(atPath: socketPath))
     }
 
+    @Test func refundThroughTheStandaloneSandboxOverLibcurl() async throws {
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey(secret, to: keyFile)
+        let sandbox = try SidecarProcessHarness(arguments: ["sandbox", "--listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", keyFile.path])
+        let sandboxAddress = try await sandbox.startedAddress("listen", message: "sandbox started")
+        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(sandboxAddress)"))
+        let address = try await sidecar.startedAddress("listen")
+
+        let first = try await refund(address, id: "00000000-0000-4000-8000-0000000000f1")
+        #expect(first.status == 200)
+        #expect(first.header("x-freedompay-sandbox") == "emulated")
+        #expect(first.header("x-request-id") == "00000000-0000-4000-8000-0000000000f1")
+        let replay = try await refund(address, id: "00000000-0000-4000-8000-0000000000f1")
+        #expect(replay.body == first.body)
+
+        sidecar.signal(SIGTERM)
+        sandbox.signal(SIGTERM)
+        #expect(await sidecar.waitForExit() == 0)
+        #expect(await sandbox.waitForExit() == 0)
+    }
+
     @Test func signPrintsTheCardAPIKnownAnswer() async throws {
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP1
 import Testing
 @testable import Upstream
 
@@ -52,12 +53,12 @@ struct CurlUpstreamClientTests {
 
         #expect(response.status == status)
         #expect(response.headers == [
-            HTTPHeaderField(name: "Content-Type", value: "application/json"),
-            HTTPHeaderField(name: "Set-Cookie", value: "a=1; Path=/"),
-            HTTPHeaderField(name: "X-Spaced", value: "inner  value"),
-            HTTPHeaderField(name: "set-cookie", value: "b=2"),
-            HTTPHeaderField(name: "X-Empty", value: ""),
-            HTTPHeaderField(name: "Content-Length", value: "13"),
+            HTTPHeader(name: "Content-Type", value: "application/json"),
+            HTTPHeader(name: "Set-Cookie", value: "a=1; Path=/"),
+            HTTPHeader(name: "X-Spaced", value: "inner  value"),
+            HTTPHeader(name: "set-cookie", value: "b=2"),
+            HTTPHeader(name: "X-Empty", value: ""),
+            HTTPHeader(name: "Content-Length", value: "13"),
         ])
         #expect(response.body == Array("{\"error\":\"x\"}".utf8))
         #expect(response.attempts == 1)
@@ -78,8 +79,8 @@ struct CurlUpstreamClientTests {
 
         #expect(response.status == 201)
         #expect(response.headers == [
-            HTTPHeaderField(name: "X-Final", value: "yes"),
-            HTTPHeaderField(name: "Content-Length", value: "2"),
+            HTTPHeader(name: "X-Final", value: "yes"),
+            HTTPHeader(name: "Content-Length", value: "2"),
         ])
         #expect(response.body == Array("ok".utf8))
     }
@@ -99,12 +100,12 @@ struct CurlUpstreamClientTests {
 
         let response = try await client.send(UpstreamRequest(
             method: "GET", url: server.baseURL + "/",
-            headers: [HTTPHeaderField(name: "Accept-Encoding", value: "gzip")]
+            headers: [HTTPHeader(name: "Accept-Encoding", value: "gzip")]
         ))
 
         #expect(response.status == 200)
         #expect(response.body == gzip)
-        #expect(response.headers.contains(HTTPHeaderField(name: "Content-Encoding", value: "gzip")))
+        #expect(response.headers.contains(HTTPHeader(name: "Content-Encoding", value: "gzip")))
     }
 
     @Test("a 302 is returned as is, not followed")
@@ -124,7 +125,7 @@ struct CurlUpstreamClientTests {
         let response = try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/start"))
 
         #expect(response.status == 302)
-        #expect(response.headers.first == HTTPHeaderField(name: "Location", value: "/elsewhere"))
+        #expect(response.headers.first == HTTPHeader(name: "Location", value: "/elsewhere"))
         #expect(response.body.isEmpty)
         #expect(server.requests.count == 1)
     }
@@ -138,14 +139,14 @@ struct CurlUpstreamClientTests {
         defer { client.shutdown() }
         let body = (0..<bodySize).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
         let headers = [
-            HTTPHeaderField(name: "Content-Type", value: "application/json"),
-            HTTPHeaderField(name: "X-Signature", value: "eyJhbGciOiJIUzI1NiJ9..c2ln"),
-            HTTPHeaderField(name: "token", value: "abc=="),
-            HTTPHeaderField(name: "X-Repeated", value: "one"),
-            HTTPHeaderField(name: "X-Repeated", value: "two"),
-            HTTPHeaderField(name: "X-Blank", value: ""),
-            HTTPHeaderField(name: "User-Agent", value: "freedompay-sidecar/1"),
-            HTTPHeaderField(name: "Accept", value: "application/json"),
+            HTTPHeader(name: "Content-Type", value: "application/json"),
+            HTTPHeader(name: "X-Signature", value: "eyJhbGciOiJIUzI1NiJ9..c2ln"),
+            HTTPHeader(name: "token", value: "abc=="),
+            HTTPHeader(name: "X-Repeated", value: "one"),
+            HTTPHeader(name: "X-Repeated", value: "two"),
+            HTTPHeader(name: "X-Blank", value: ""),
+            HTTPHeader(name: "User-Agent", value: "freedompay-sidecar/1"),
+            HTTPHeader(name: "Accept", value: "application/json"),
         ]
 
         let response = try await client.send(UpstreamRequest(
@@ -187,7 +188,7 @@ struct CurlUpstreamClientTests {
         _ = try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/a"))
         _ = try await client.send(UpstreamRequest(
             method: "PUT", url: server.baseURL + "/b",
-            headers: [HTTPHeaderField(name: "Content-Length", value: "999"), HTTPHeaderField(name: "Expect", value: "100-continue")],
+            headers: [HTTPHeader(name: "Content-Length", value: "999"), HTTPHeader(name: "Expect", value: "100-continue")],
             body: Array("xyz".utf8)
         ))
 
@@ -260,7 +261,7 @@ struct CurlUpstreamClientTests {
         defer { client.shutdown() }
         let request = UpstreamRequest(
             method: "POST", url: server.baseURL + "/v5/refund",
-            headers: [HTTPHeaderField(name: "X-Signature", value: "sig")], body: Array("{\"amount\":100}".utf8)
+            headers: [HTTPHeader(name: "X-Signature", value: "sig")], body: Array("{\"amount\":100}".utf8)
         )
 
         let response = try await client.send(request)
@@ -495,8 +496,8 @@ struct CurlUpstreamClientTests {
         defer { client.shutdown() }
 
         let bad = [
-            UpstreamRequest(method: "GET", url: server.baseURL + "/", headers: [HTTPHeaderField(name: "X-A", value: "1\r\nX-Injected: 1")]),
-            UpstreamRequest(method: "GET", url: server.baseURL + "/", headers: [HTTPHeaderField(name: "X A", value: "1")]),
+            UpstreamRequest(method: "GET", url: server.baseURL + "/", headers: [HTTPHeader(name: "X-A", value: "1\r\nX-Injected: 1")]),
+            UpstreamRequest(method: "GET", url: server.baseURL + "/", headers: [HTTPHeader(name: "X A", value: "1")]),
             UpstreamRequest(method: "GET /x", url: server.baseURL + "/"),
             UpstreamRequest(method: "GET", url: "ftp://127.0.0.1:\(server.port)/"),
         ]
