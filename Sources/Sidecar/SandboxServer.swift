@@ -6,7 +6,7 @@ import Logging
 /// `freedompay-sidecar sandbox`: the emulator on its own listener until SIGTERM/SIGINT.
 public enum SandboxServer {
     public static func run(listen: String, authID: String, keyFile: String, algorithm: JWSAlgorithm, keyID: String?, logger: Logger) async -> Int32 {
-        signal(SIGPIPE, SIG_IGN)
+        TerminationSignal.install()
         let server: HTTPServer
         do {
             let keyStore = try KeyStore(source: .file(path: keyFile), algorithm: algorithm)
@@ -21,20 +21,10 @@ public enum SandboxServer {
         }
         server.start()
         logger.notice("sandbox started", metadata: ["listen": "\(server.address)", "alg": "\(algorithm.rawValue)"])
-        for signalNumber in [SIGTERM, SIGINT] { signal(signalNumber, SIG_IGN) }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = OnceFlag()
-            for signalNumber in [SIGTERM, SIGINT] {
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { if once.claim() { continuation.resume() } }
-                source.resume()
-                sources.append(source)
-            }
-        }
+        let signalName = await TerminationSignal.wait()
+        logger.notice("shutdown requested", metadata: ["signal": "\(signalName)"])
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in server.drain { continuation.resume() } }
         logger.notice("sandbox stopped")
         return 0
     }
-
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 }

@@ -6,9 +6,9 @@ import Logging
 /// when the key file changes, and on SIGTERM/SIGINT drains and returns the exit status.
 public enum SidecarProcess {
     public static func run(_ sidecar: Sidecar) async -> Int32 {
-        signal(SIGPIPE, SIG_IGN)
-        for signalNumber in [SIGHUP, SIGTERM, SIGINT] { signal(signalNumber, SIG_IGN) }
-        let queue = DispatchQueue(label: "signals")
+        TerminationSignal.install()
+        signal(SIGHUP, SIG_IGN)
+        let queue = DispatchQueue(label: "key reload")
 
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
         hangup.setEventHandler { sidecar.reloadKey(onlyIfChanged: false, reason: "SIGHUP") }
@@ -21,15 +21,7 @@ public enum SidecarProcess {
         poll.resume()
 
         sidecar.start()
-        let signalName = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let once = OnceFlag()
-            for (signalNumber, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-                source.setEventHandler { if once.claim() { continuation.resume(returning: name) } }
-                source.resume()
-                terminationSources.append(source)
-            }
-        }
+        let signalName = await TerminationSignal.wait()
         sidecar.logger.notice("shutdown requested", metadata: ["signal": "\(signalName)"])
         poll.cancel()
         hangup.cancel()
@@ -37,7 +29,4 @@ public enum SidecarProcess {
         _ = await sidecar.shutdown()
         return 0
     }
-
-    /// Keeps the termination signal sources alive for the life of the process.
-    nonisolated(unsafe) private static var terminationSources: [any DispatchSourceSignal] = []
 }
