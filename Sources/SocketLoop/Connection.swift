@@ -115,17 +115,20 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Arms the single deadline (replacing any earlier one), or clears it with `nil`.
+    /// One timer source lives as long as the connection and is only rescheduled: creating
+    /// and cancelling a source per request costs more than the request's own work.
     public func setDeadline(_ deadline: DispatchTime?) {
         dispatchPrecondition(condition: .onQueue(queue))
-        timer?.cancel()
-        timer = nil
-        guard let deadline, !isClosed else { return }
+        guard !isClosed else { return }
+        let timer = self.timer ?? makeTimer()
+        timer.schedule(deadline: deadline ?? .distantFuture, leeway: .milliseconds(50))
+    }
+
+    private func makeTimer() -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: deadline, leeway: .milliseconds(50))
         timer.setEventHandler { [weak self] in
             guard let self, !self.isClosed else { return }
-            self.timer?.cancel()
-            self.timer = nil
+            self.timer?.schedule(deadline: .distantFuture)
             if self.closeWhenFlushed {
                 self.close()
             } else {
@@ -134,6 +137,7 @@ public final class Connection: @unchecked Sendable {
         }
         self.timer = timer
         timer.resume()
+        return timer
     }
 
     /// Closes now, dropping unwritten bytes. Call on `queue`.

@@ -84,22 +84,23 @@ public final class Listener: @unchecked Sendable {
                 onAccept(Connection(fd: client))
             }
         }
-        source.setCancelHandler { [fd, address] in
-            Glibc.close(fd)
-            if case .unix(let path) = address { unlink(path) }
-        }
+        source.setCancelHandler { [fd] in Glibc.close(fd) }
         self.source = source
         source.resume()
     }
 
     /// Stops accepting and closes the listening socket (removing a Unix socket file).
     public func stop() {
-        queue.sync {
+        let wasListening = queue.sync {
+            defer { source = nil }
             if acceptPaused { source?.resume() }
             acceptPaused = false
             source?.cancel()
-            source = nil
+            return source != nil
         }
+        // Unlinked here rather than in the cancel handler, which runs later: the process
+        // may exit right after stop() returns.
+        if wasListening, case .unix(let path) = address { unlink(path) }
     }
 
     private func pauseAccepting() {
