@@ -39,7 +39,8 @@ extension StringProtocol {
         }
     }
 
-    func trimmingOWS() -> String {
+    /// Without leading and trailing spaces and tabs (RFC 9110 §5.6.3 OWS).
+    public func trimmingOWS() -> String {
         var slice = Substring(self)
         while let c = slice.first, c == " " || c == "\t" { slice = slice.dropFirst() }
         while let c = slice.last, c == " " || c == "\t" { slice = slice.dropLast() }

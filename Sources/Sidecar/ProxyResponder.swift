@@ -126,7 +126,7 @@ final class ProxyResponder: HTTPResponder {
     private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
         let types = headers.values(named: "Content-Type")
         guard types.count == 1 else { throw .unsupportedMediaType }
-        let parameters = types[0].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS().lowercased() }
         guard parameters.first == "application/json" else { throw .unsupportedMediaType }
         for parameter in parameters.dropFirst() where parameter.hasPrefix("charset=") {
             guard parameter == "charset=utf-8" || parameter == "charset=\"utf-8\"" else { throw .unsupportedMediaType }
@@ -146,7 +146,7 @@ final class ProxyResponder: HTTPResponder {
     private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
         var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
         for field in fields where field.name.lowercased() == "connection" {
-            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingCharacters(in: .whitespaces).lowercased()) }
+            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().lowercased()) }
         }
         var headers = fields.filter { !hopByHop.contains($0.name.lowercased()) }
         if headers.first(named: "X-Request-Id") == nil {
@@ -156,6 +156,7 @@ final class ProxyResponder: HTTPResponder {
     }
 
     private func logRequest(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, duration: Duration) {
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
             "method": "\(request.head.method)",
             "route": "\(outcome.route)",
