@@ -8,6 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds="${1:-10}"
 connections="${2:-16}"
+threads=$((connections < 2 ? connections : 2))
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
@@ -51,6 +52,8 @@ http {
 CONF
 "$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
 pids+=($!)
+for _ in $(seq 50); do [[ -s "$work/nginx.pid" ]] && break; sleep 0.1; done
+[[ -s "$work/nginx.pid" ]] || { echo "bench: nginx did not start:" >&2; cat "$work/nginx-error.log" >&2; exit 1; }
 
 (umask 077 && echo bench-secret >"$work/key")
 .build/release/freedompay-sidecar serve --upstream http://127.0.0.1:18443 --auth-id 123456 \
@@ -62,7 +65,7 @@ for _ in $(seq 100); do
 done
 
 echo "== wrk -> nginx directly (baseline), ${seconds}s, ${connections} connections"
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/refund.lua http://127.0.0.1:18443/v5/g2g/edit
+wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s bench/refund.lua http://127.0.0.1:18443/v5/g2g/edit
 echo
 echo "== wrk -> freedompay-sidecar -> nginx, ${seconds}s, ${connections} connections"
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/refund.lua http://127.0.0.1:18080/v5/g2g/edit
+wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s bench/refund.lua http://127.0.0.1:18080/v5/g2g/edit

@@ -48,7 +48,7 @@ func makeServer(_ configuration: HTTPServerConfiguration = HTTPServerConfigurati
     return (server, responder)
 }
 
-@Suite struct HTTPServerTests {
+@Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
     @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
         let (server, _) = try makeServer()
         let client = try LoopbackClient(server.address)

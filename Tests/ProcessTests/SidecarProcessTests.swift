@@ -27,7 +27,7 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
 }
 
 /// Real processes: start-up checks, signals, key rotation, drain, logs, CLI subcommands.
-@Suite(.serialized) struct SidecarProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct SidecarProcessTests {
     @Test func refusesToStartWithABadKey() async throws {
         let dir = try makeTemporaryDirectory()
         let cases: [(String, (URL) throws -> Void, String, String)] = [

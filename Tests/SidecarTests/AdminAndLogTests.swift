@@ -4,7 +4,7 @@ import LoopbackTestSupport
 import Testing
 @testable import Sidecar
 
-@Suite struct AdminAndLogTests {
+@Suite(.timeLimit(.minutes(1))) struct AdminAndLogTests {
     func get(_ path: String, from sidecar: Sidecar) async throws -> ReceivedResponse {
         let client = try LoopbackClient(sidecar.adminAddress)
         try await client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")

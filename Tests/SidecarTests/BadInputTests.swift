@@ -60,7 +60,7 @@ let badInputs: [BadInput] = [
     BadInput(name: "HTTP/2.0 request line", raw: "POST /v5/g2g/edit HTTP/2.0\r\nHost: x\r\n\r\n", status: 505, code: "http_version_not_supported"),
 ]
 
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(1))) struct BadInputTests {
     @Test(arguments: badInputs)
     func badInputIsAnsweredBySidecarAndNothingIsForwarded(_ input: BadInput) async throws {
         let (upstream, fake) = try startFakeFreedomPay()

@@ -5,7 +5,7 @@ import Testing
 @testable import Sidecar
 
 /// The refund path end to end over loopback sockets: client → sidecar → libcurl → fake Freedom Pay.
-@Suite struct RefundProxyTests {
+@Suite(.timeLimit(.minutes(1))) struct RefundProxyTests {
     @Test func refundIsSignedForwardedAndAnsweredUnchanged() async throws {
         let (upstream, fake) = try startFakeFreedomPay()
         let sidecar = try startSidecar(upstream: upstreamURL(upstream))

@@ -6,7 +6,7 @@ import SocketLoop
 import Testing
 @testable import Sidecar
 
-@Suite struct SandboxEmulatorTests {
+@Suite(.timeLimit(.minutes(1))) struct SandboxEmulatorTests {
     func refund(_ client: LoopbackClient, amount: Int, id: String) async throws -> ReceivedResponse {
         try await client.send(refundRequest(body: #"{"id":"\#(paymentID)","amount":\#(amount)}"#, extraHeaders: "X-Request-Id: \(id)\r\n"))
         return try await client.readResponse()
