@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints the deployment files: hadolint and checkov on the Dockerfile, kubernetes-validate
 # (strict schemas) and checkov on deploy/kubernetes, compose schema validation on
-# deploy/docker-compose.yml, shellcheck on scripts/. Tools are pinned and installed once
+# deploy/docker-compose.yml, shellcheck on scripts/, bench/ and .ci/run. Tools are pinned and installed once
 # into .venv-lint/ (gitignored); a re-run with the same pins installs nothing. As root on
 # Debian it also apt-installs python3-venv and docker-compose when they are missing.
 #
@@ -112,7 +112,7 @@ if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/nul
 else
   echo "== compose config: skipped (neither 'docker compose' nor docker-compose; apt-get install docker-compose)"
 fi
-step "shellcheck scripts" shellcheck scripts/*.sh
+step "shellcheck scripts" shellcheck scripts/*.sh bench/run.sh .ci/run
 
 if ((failures > 0)); then
   echo "lint-deploy: $failures step(s) failed" >&2
