@@ -28,33 +28,11 @@ public final class LoopbackClient: @unchecked Sendable {
     private var buffer: [UInt8] = []
 
     public init(_ address: ListenAddress, timeoutSeconds: Int = 10) throws {
-        switch address {
-        case .tcp(let host, let port):
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            inet_pton(AF_INET, host, &addr.sin_addr)
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            let result = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard result == 0 else { Glibc.close(fd); throw LoopbackClientError("connect \(address): errno \(errno)") }
-        case .unix(let path):
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-                let bytes = Array(path.utf8)
-                raw.copyBytes(from: bytes)
-                raw[bytes.count] = 0
-            }
-            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            let result = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard result == 0 else { Glibc.close(fd); throw LoopbackClientError("connect \(address): errno \(errno)") }
+        do {
+            fd = try BlockingClientSocket.connect(to: address, timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw LoopbackClientError("\(error)")
         }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { Glibc.close(fd) }
