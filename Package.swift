@@ -51,12 +51,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Conformance")]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "LoopbackTestSupport"]),
         // Blocking loopback clients and servers for integration tests.
         .target(
             name: "LoopbackTestSupport",
             dependencies: ["HTTP1", "HTTPServer", "SocketLoop", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Tests/LoopbackTestSupport"
+            path: "Tests/LoopbackTestSupport",
+            resources: [.copy("Conformance")]
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),

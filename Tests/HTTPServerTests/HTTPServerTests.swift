@@ -187,6 +187,21 @@ func makeServer(_ configuration: HTTPServerConfiguration = HTTPServerConfigurati
         #expect(try await second.isClosedByPeer())
     }
 
+    /// End to end: a message llhttp rejects never reaches the application; only the
+    /// messages llhttp completed before the error may.
+    @Test func llhttpRejectedMessagesNeverReachTheResponder() async throws {
+        let rejected = try LLHTTPCases.load().filter { if case .rejected = $0.verdict { true } else { false } }
+        #expect(rejected.count > 40)
+        for conformanceCase in rejected {
+            let (server, responder) = try makeServer()
+            let client = try LoopbackClient(server.address)
+            try await client.send(conformanceCase.input)
+            client.finishSending()
+            _ = try await client.readUntilClosed()
+            #expect(responder.requestsSeen.withLock { $0 } <= conformanceCase.completedMessages.count, "\(conformanceCase.name)")
+        }
+    }
+
     @Test func unixSocketListenerServesWithRestrictedMode() async throws {
         let path = NSTemporaryDirectory() + "http-server-\(UUID().uuidString.prefix(8)).sock"
         let (server, _) = try makeServer(address: "unix:" + path)

@@ -45,6 +45,15 @@ public final class LoopbackClient: @unchecked Sendable {
 
     public func isClosedByPeer() async throws -> Bool { try await offQueue { try self.isClosedByPeerBlocking() } }
 
+    /// Every byte the server sends until it closes the connection.
+    public func readUntilClosed() async throws -> [UInt8] {
+        try await offQueue {
+            try self.readToEnd()
+            defer { self.buffer.removeAll() }
+            return self.buffer
+        }
+    }
+
     private func offQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try work() }) }
