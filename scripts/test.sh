@@ -6,7 +6,8 @@
 #   3. scripts/client-roundtrip.sh: curl, Python, Node and Java clients through the real
 #      sidecar to an upstream that verifies every signature on its own
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
-#   5. the release binary built as the Dockerfile builds it needs only the runtime image's libraries
+#   5. the release binary built as the Dockerfile builds it needs only the runtime image's
+#      libraries, and runs (signs the Card API known-answer vector)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,5 +33,14 @@ scripts/lint-deploy.sh
 step "release binary and its runtime libraries"
 swift build -c release --static-swift-stdlib --product freedompay-sidecar
 scripts/check-runtime-libs.sh .build/release/freedompay-sidecar Dockerfile
+# …and that it runs: the Card API known-answer vector from Freedom Pay's docs.
+kat_dir="$(mktemp -d)"
+trap 'rm -rf "$kat_dir"' EXIT
+(umask 077 && printf secret >"$kat_dir/key")
+signature="$(printf '%s' '{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}' |
+  .build/release/freedompay-sidecar sign --uri /v5/card-api/request/status --auth-id 123456 --alg HS512 --key-file "$kat_dir/key")"
+[[ "$signature" == *"..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ" ]] ||
+  { echo "release binary: wrong signature: $signature" >&2; exit 1; }
+echo "release binary signs the Card API known-answer vector"
 
 step "all checks passed"
