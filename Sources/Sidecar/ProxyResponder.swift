@@ -115,10 +115,11 @@ final class ProxyResponder: HTTPResponder {
             metrics.upstreamFailed(kind: error.kind)
             throw SidecarError.from(error)
         }
-        outcome.upstreamDuration = ContinuousClock.now - upstreamStarted
+        let upstreamDuration = ContinuousClock.now - upstreamStarted
+        outcome.upstreamDuration = upstreamDuration
         outcome.upstreamStatus = answer.status
         outcome.attempts = answer.attempts
-        metrics.upstreamFinished(route: route.path, duration: ContinuousClock.now - upstreamStarted)
+        metrics.upstreamFinished(route: route.path, duration: upstreamDuration)
         metrics.upstreamRetried(count: answer.attempts - 1)
         return HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: assigned.id), body: answer.body)
     }
