@@ -129,27 +129,30 @@ final class CurlEasy {
 func curlWriteCallback(
     _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
-    guard let userdata else { return 0 }
-    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
-    let length = size * count
-    guard length > 0, let buffer else { return length }
-    let accepted = UnsafeRawPointer(buffer).withMemoryRebound(to: UInt8.self, capacity: length) {
-        transfer.appendBody(UnsafeBufferPointer(start: $0, count: length))
-    }
-    return accepted ? length : 0
+    deliver(buffer, size * count, userdata) { $0.appendBody($1) }
 }
 
 func curlHeaderCallback(
     _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?
 ) -> Int {
+    deliver(buffer, size * count, userdata) { transfer, bytes in
+        transfer.appendHeaderLine(bytes)
+        return true
+    }
+}
+
+/// Hands libcurl's bytes to the transfer; returning fewer than `length` makes libcurl abort.
+private func deliver(
+    _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int, _ userdata: UnsafeMutableRawPointer?,
+    _ accept: (CurlTransfer, UnsafeBufferPointer<UInt8>) -> Bool
+) -> Int {
     guard let userdata else { return 0 }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
-    let length = size * count
     guard length > 0, let buffer else { return length }
-    UnsafeRawPointer(buffer).withMemoryRebound(to: UInt8.self, capacity: length) {
-        transfer.appendHeaderLine(UnsafeBufferPointer(start: $0, count: length))
+    let accepted = UnsafeRawPointer(buffer).withMemoryRebound(to: UInt8.self, capacity: length) {
+        accept(transfer, UnsafeBufferPointer(start: $0, count: length))
     }
-    return length
+    return accepted ? length : 0
 }
 
 /// With `verbose`: only libcurl's own informational text, never header or data traffic.
