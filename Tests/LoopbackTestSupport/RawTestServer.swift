@@ -7,26 +7,26 @@ import Darwin
 #endif
 
 /// A request as the test server read it off the socket.
-struct ReceivedRequest: Sendable {
+public struct ReceivedRequest: Sendable {
     /// Request line and header lines, CRLFs included, up to and including the blank line.
-    var head: [UInt8]
-    var body: [UInt8]
+    public var head: [UInt8]
+    public var body: [UInt8]
     /// Index of the TCP connection it arrived on, from 0.
-    var connection: Int
+    public var connection: Int
 
-    var headText: String { String(decoding: head, as: UTF8.self) }
+    public var headText: String { String(decoding: head, as: UTF8.self) }
 
     /// Request line.
-    var requestLine: String { headLines.first ?? "" }
+    public var requestLine: String { headLines.first ?? "" }
 
     /// Header lines without the request line, exactly as sent.
-    var headerLines: [String] { Array(headLines.dropFirst()) }
+    public var headerLines: [String] { Array(headLines.dropFirst()) }
 
     private var headLines: [String] {
         headText.components(separatedBy: "\r\n").filter { !$0.isEmpty }
     }
 
-    func headerValues(_ name: String) -> [String] {
+    public func headerValues(_ name: String) -> [String] {
         headerLines.compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             guard line[..<colon].lowercased() == name.lowercased() else { return nil }
@@ -36,20 +36,20 @@ struct ReceivedRequest: Sendable {
 }
 
 /// An accepted connection, handed to the handler with each request.
-final class TestConnection: @unchecked Sendable {
-    let index: Int
+public final class TestConnection: @unchecked Sendable {
+    public let index: Int
     /// The server's gate, for handlers that must hang until the test lets them go.
-    let gate: Gate
+    public let gate: BlockingGate
     private let fd: Int32
     private var closed = false
 
-    init(fd: Int32, index: Int, gate: Gate) {
+    init(fd: Int32, index: Int, gate: BlockingGate) {
         self.fd = fd
         self.index = index
         self.gate = gate
     }
 
-    func write(_ bytes: [UInt8]) {
+    public func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -58,24 +58,24 @@ final class TestConnection: @unchecked Sendable {
         }
     }
 
-    func write(_ text: String) { write(Array(text.utf8)) }
+    public func write(_ text: String) { write(Array(text.utf8)) }
 
     /// Orderly close (FIN).
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         _ = Glibc.close(fd)
     }
 
     /// Abortive close (RST).
-    func reset() {
+    public func reset() {
         guard !closed else { return }
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close()
     }
 
-    func readSome() -> [UInt8]? {
+    public func readSome() -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { return nil }
@@ -84,17 +84,17 @@ final class TestConnection: @unchecked Sendable {
 }
 
 /// A one-way gate that hanging handlers block on until the test opens it.
-final class Gate: @unchecked Sendable {
+public final class BlockingGate: @unchecked Sendable {
     private let condition = NSCondition()
     private var isOpen = false
 
-    func wait() {
+    public func wait() {
         condition.lock()
         while !isOpen { condition.wait() }
         condition.unlock()
     }
 
-    func open() {
+    public func open() {
         condition.lock()
         isOpen = true
         condition.broadcast()
@@ -105,12 +105,12 @@ final class Gate: @unchecked Sendable {
 /// A loopback HTTP/1.1 server for tests: POSIX sockets on 127.0.0.1, one thread for
 /// accepting and one per connection. It reads each request (Content-Length bodies only),
 /// records it, and lets the handler write whatever raw bytes the test wants.
-final class TestServer: @unchecked Sendable {
+public final class TestServer: @unchecked Sendable {
     /// Return true to keep reading requests on the connection, false to close it.
-    typealias Handler = @Sendable (ReceivedRequest, TestConnection) -> Bool
+    public typealias Handler = @Sendable (ReceivedRequest, TestConnection) -> Bool
 
-    let port: UInt16
-    let gate = Gate()
+    public let port: UInt16
+    public let gate = BlockingGate()
     private let listenFD: Int32
     private let wakePipe: (read: Int32, write: Int32)
     private let handler: Handler
@@ -124,7 +124,7 @@ final class TestServer: @unchecked Sendable {
     /// without reading (for a client that expects to speak first, such as TLS).
     private let greeting: [UInt8]?
 
-    init(greeting: [UInt8]? = nil, handler: @escaping Handler = { _, _ in false }) throws {
+    public init(greeting: [UInt8]? = nil, handler: @escaping Handler = { _, _ in false }) throws {
         self.handler = handler
         self.greeting = greeting
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -152,20 +152,20 @@ final class TestServer: @unchecked Sendable {
         thread.start()
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    var requests: [ReceivedRequest] {
+    public var requests: [ReceivedRequest] {
         condition.lock(); defer { condition.unlock() }
         return _requests
     }
 
-    var connectionCount: Int {
+    public var connectionCount: Int {
         condition.lock(); defer { condition.unlock() }
         return _connections
     }
 
     /// Returns once `count` requests have been recorded. Suspends, never blocks a thread.
-    func waitForRequests(_ count: Int) async {
+    public func waitForRequests(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             if _requests.count >= count {
@@ -179,7 +179,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Opens the gate and stops accepting. Connection threads end when their peers close.
-    func stop() {
+    public func stop() {
         gate.open()
         condition.lock()
         let wasStopped = stopped
@@ -262,17 +262,17 @@ final class TestServer: @unchecked Sendable {
     }
 }
 
-enum TestServerError: Error {
+public enum TestServerError: Error {
     case socket(Int32)
 }
 
 /// A bound but not listening 127.0.0.1 port: connecting to it is refused, and the
 /// port stays reserved while the value lives.
-final class RefusingPort: @unchecked Sendable {
-    let port: UInt16
+public final class RefusingPort: @unchecked Sendable {
+    public let port: UInt16
     private let fd: Int32
 
-    init() throws {
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError.socket(errno) }
         var address = sockaddr_in()

@@ -135,11 +135,8 @@ import Testing
     }
 
     @Test func unreachableUpstreamIs502WithTheRequestID() async throws {
-        // A listener that is closed again leaves a port nobody listens on.
-        let (closed, _) = try startFakeFreedomPay()
-        let url = upstreamURL(closed)
-        await withCheckedContinuation { continuation in closed.drain { continuation.resume() } }
-        let sidecar = try startSidecar(upstream: url)
+        let refusing = try RefusingPort()
+        let sidecar = try startSidecar(upstream: "http://127.0.0.1:\(refusing.port)")
         let client = try LoopbackClient(sidecar.address)
         try await client.send(refundRequest(extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-000000000009\r\n"))
         let response = try await client.readResponse()
@@ -167,8 +164,12 @@ import Testing
     }
 
     @Test func truncatedUpstreamResponseIs502NotAShort200() async throws {
-        let raw = try RawResponseServer(response: Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":".utf8))
-        let sidecar = try startSidecar(upstream: "http://\(raw.address)")
+        let raw = try TestServer { _, connection in
+            connection.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":")
+            return false
+        }
+        defer { raw.stop() }
+        let sidecar = try startSidecar(upstream: raw.baseURL)
         let client = try LoopbackClient(sidecar.address)
         try await client.send(refundRequest())
         let response = try await client.readResponse()
