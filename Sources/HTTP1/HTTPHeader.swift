@@ -21,11 +21,12 @@ extension Array where Element == HTTPHeader {
         first { $0.name.caseInsensitiveEquals(name) }?.value
     }
 
-    /// Tokens of a comma-separated list field across all its lines, lowercased (RFC 9110 §5.6.1).
+    /// Tokens of a comma-separated list field across all its lines, ASCII-lowercased
+    /// (RFC 9110 §5.6.1). Only ASCII letters change: U+212A KELVIN SIGN never becomes "k".
     public func listTokens(named name: String) -> [String] {
-        values(named: name).flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingOWS().lowercased() }
+        ByteClass.listElements(values(named: name))
             .filter { !$0.isEmpty }
+            .map { String(decoding: $0.map(ByteClass.asciiLowercased), as: UTF8.self) }
     }
 }
 

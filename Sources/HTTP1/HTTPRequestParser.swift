@@ -16,10 +16,7 @@ public enum HTTPParserEvent: Sendable, Equatable {
 public struct HTTPRequestParser: Sendable {
     public let limits: HTTPParserLimits
 
-    private var buffer: [UInt8] = []
-    private var position = 0
-    /// Where the search for the current line's LF resumes.
-    private var scanIndex = 0
+    private var input = ByteInput()
     private var state = State.requestLine
     private var headBytes = 0
     private var leadingEmptyLines = 0
@@ -50,7 +47,7 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// Bytes received but not yet consumed by a complete request.
-    public var bufferedByteCount: Int { buffer.count - position }
+    public var bufferedByteCount: Int { input.count }
 
     /// True between requests with nothing buffered: a clean point to close an idle connection.
     public var isAtMessageBoundary: Bool {
@@ -62,12 +59,7 @@ public struct HTTPRequestParser: Sendable {
     }
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
-        if position > 0 && position >= buffer.count / 2 {
-            buffer.removeFirst(position)
-            scanIndex -= position
-            position = 0
-        }
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// The next event, or `nil` when more bytes are needed.
@@ -141,13 +133,8 @@ public struct HTTPRequestParser: Sendable {
                 state = .chunkDataEnd
             case .chunkDataEnd:
                 // RFC 9112 §7.1: chunk-data is followed by exactly CRLF.
-                guard bufferedByteCount >= 2 else {
-                    if bufferedByteCount == 1 && buffer[position] != ByteClass.cr { throw .invalidChunk }
-                    return nil
-                }
-                guard buffer[position] == ByteClass.cr, buffer[position + 1] == ByteClass.lf else { throw .invalidChunk }
-                position += 2
-                scanIndex = position
+                guard let consumed = input.consumeCRLF() else { throw .invalidChunk }
+                guard consumed else { return nil }
                 state = .chunkSizeLine
             case .trailerLine:
                 // RFC 9112 §7.1.2: trailer fields are parsed like header fields and then discarded.
@@ -178,37 +165,20 @@ public struct HTTPRequestParser: Sendable {
 
     /// Moves up to `remaining` buffered bytes into the body; returns how many are still missing.
     private mutating func consumeBody(_ remaining: Int) -> Int {
-        let available = min(remaining, bufferedByteCount)
-        body.append(contentsOf: buffer[position..<position + available])
-        position += available
-        scanIndex = position
-        return remaining - available
+        let taken = input.take(upTo: remaining)
+        body.append(contentsOf: taken)
+        return remaining - taken.count
     }
 
-    /// The next CRLF-terminated line without its CRLF, or `nil` if it is not complete yet.
-    /// RFC 9112 §2.2: a bare CR or bare LF is rejected rather than guessed at.
+    /// The next CRLF-terminated line without its CRLF, counted into `headBytes`.
     private mutating func nextLine(limit: Int, overLimit: HTTPParseError) throws(HTTPParseError) -> ArraySlice<UInt8>? {
-        var index = max(scanIndex, position)
-        while index < buffer.count {
-            let byte = buffer[index]
-            if byte == ByteClass.lf {
-                guard index > position, buffer[index - 1] == ByteClass.cr else { throw .bareLineFeedOrCarriageReturn }
-                let length = index + 1 - position
-                guard length <= limit else { throw overLimit }
-                let line = buffer[position..<index - 1]
-                headBytes += length
-                position = index + 1
-                scanIndex = position
-                return line
-            }
-            if byte == ByteClass.cr, index + 1 < buffer.count, buffer[index + 1] != ByteClass.lf {
-                throw .bareLineFeedOrCarriageReturn
-            }
-            index += 1
+        do throws(ByteInput.LineError) {
+            guard let line = try input.nextLine(limit: limit) else { return nil }
+            headBytes += line.count + 2
+            return line
+        } catch {
+            throw error == .tooLong ? overLimit : .bareLineFeedOrCarriageReturn
         }
-        scanIndex = buffer.last == ByteClass.cr ? index - 1 : index
-        guard bufferedByteCount <= limit else { throw overLimit }
-        return nil
     }
 
     /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
@@ -236,32 +206,23 @@ public struct HTTPRequestParser: Sendable {
     private func parseVersion(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         let chars = Array(bytes)
         guard chars.count == 8, chars[0..<5].elementsEqual("HTTP/".utf8), chars[6] == UInt8(ascii: "."),
-              let major = decimalDigit(chars[5]), let minor = decimalDigit(chars[7])
+              let major = ByteClass.decimalValue(chars[5]), let minor = ByteClass.decimalValue(chars[7])
         else { throw .invalidRequestLine }
         guard major == 1, minor <= 1 else { throw .unsupportedVersion }
         return minor
     }
 
-    private func decimalDigit(_ byte: UInt8) -> Int? {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil
-    }
-
     /// field-line = field-name ":" OWS field-value OWS (RFC 9112 §5)
     private func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPHeader {
-        // RFC 9112 §5.2: obs-fold (a line starting with whitespace) is rejected.
-        if let first = line.first, first == ByteClass.space || first == ByteClass.tab { throw .obsoleteLineFolding }
-        guard let colon = line.firstIndex(of: ByteClass.colon) else { throw .invalidHeaderName }
-        let name = line[line.startIndex..<colon]
-        // RFC 9112 §5.1: no whitespace between field name and colon.
-        guard !name.isEmpty, name.allSatisfy(ByteClass.isTokenChar) else { throw .invalidHeaderName }
-        var value = line[(colon + 1)...]
-        while let first = value.first, first == ByteClass.space || first == ByteClass.tab { value = value.dropFirst() }
-        while let last = value.last, last == ByteClass.space || last == ByteClass.tab { value = value.dropLast() }
-        guard value.allSatisfy(ByteClass.isFieldValueChar) else { throw .invalidHeaderValue }
-        // RFC 9112 §5 / RFC 9110 §5.5: obs-text is opaque data; a String value would silently
-        // turn non-UTF-8 bytes into U+FFFD, so such a value is rejected rather than altered.
-        guard let valueString = String(validating: value, as: UTF8.self) else { throw .invalidHeaderValue }
-        return HTTPHeader(name: String(decoding: name, as: UTF8.self), value: valueString)
+        do throws(MessageSyntax.Error) {
+            return try MessageSyntax.parseFieldLine(line)
+        } catch {
+            switch error {
+            case .obsoleteLineFolding: throw .obsoleteLineFolding
+            case .invalidFieldName: throw .invalidHeaderName
+            default: throw .invalidHeaderValue
+            }
+        }
     }
 
     /// Decides how the body is framed (RFC 9112 §6.3) and enforces the body limit early.
@@ -273,78 +234,27 @@ public struct HTTPRequestParser: Sendable {
             guard lengths.isEmpty else { throw .contentLengthWithTransferEncoding }
             // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
             guard head.versionMinor == 1 else { throw .unsupportedTransferEncoding }
-            let tokens = codings.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingOWS().lowercased() }
+            switch MessageSyntax.TransferCoding(codings) {
+            case .chunkedOnly: return .chunkSizeLine
             // RFC 9112 §6.3: chunked must be the final coding, else the length is unknowable: 400.
-            guard tokens.last == "chunked" else { throw .invalidChunk }
-            guard tokens.count == 1 else { throw .unsupportedTransferEncoding }
-            return .chunkSizeLine
+            case .chunkedNotFinal: throw .invalidChunk
+            case .chunkedAfterOthers: throw .unsupportedTransferEncoding
+            }
         }
         guard let lengthValue = lengths.first else { return .complete }
         guard lengths.count == 1 else { throw .duplicateContentLength }
         // Content-Length = 1*DIGIT (RFC 9110 §8.6)
-        var length = 0
-        guard !lengthValue.isEmpty else { throw .invalidContentLength }
-        for byte in lengthValue.utf8 {
-            guard let digit = decimalDigit(byte) else { throw .invalidContentLength }
-            let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(digit)
-            guard !overflow1, !overflow2 else { throw .invalidContentLength }
-            length = sum
-        }
+        guard let length = ByteClass.decimalNumber(lengthValue.utf8) else { throw .invalidContentLength }
         guard length <= limits.maxBodyBytes else { throw .bodyTooLarge }
         return length == 0 ? .complete : .fixedBody(remaining: length)
     }
 
     /// chunk-size [ chunk-ext ] (RFC 9112 §7.1, §7.1.1); extensions are validated and ignored.
     private func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
-        var index = line.startIndex
-        var size = 0
-        while index < line.endIndex, let digit = ByteClass.hexValue(line[index]) {
-            guard size <= (Int.max - digit) / 16 else { throw .bodyTooLarge }
-            size = size * 16 + digit
-            index += 1
+        do throws(MessageSyntax.Error) {
+            return try MessageSyntax.parseChunkSizeLine(line)
+        } catch {
+            throw error == .chunkSizeOverflow ? .bodyTooLarge : .invalidChunk
         }
-        guard index > line.startIndex else { throw .invalidChunk }
-        try validateChunkExtensions(line[index...])
-        return size
-    }
-
-    /// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ); strict: no BWS.
-    private func validateChunkExtensions(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) {
-        var rest = bytes
-        while let first = rest.first {
-            guard first == UInt8(ascii: ";") else { throw .invalidChunk }
-            rest = rest.dropFirst()
-            let name = rest.prefix(while: ByteClass.isTokenChar)
-            guard !name.isEmpty else { throw .invalidChunk }
-            rest = rest.dropFirst(name.count)
-            guard rest.first == UInt8(ascii: "=") else { continue }
-            rest = rest.dropFirst()
-            if rest.first == UInt8(ascii: "\"") {
-                rest = try droppingQuotedString(rest)
-            } else {
-                let value = rest.prefix(while: ByteClass.isTokenChar)
-                guard !value.isEmpty else { throw .invalidChunk }
-                rest = rest.dropFirst(value.count)
-            }
-        }
-    }
-
-    /// quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4)
-    private func droppingQuotedString(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> ArraySlice<UInt8> {
-        var index = bytes.startIndex + 1
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { return bytes[(index + 1)...] }
-            if byte == UInt8(ascii: "\\") {
-                index += 1
-                guard index < bytes.endIndex, ByteClass.isFieldValueChar(bytes[index]) else { throw .invalidChunk }
-            } else if !ByteClass.isFieldValueChar(byte) {
-                throw .invalidChunk
-            }
-            index += 1
-        }
-        throw .invalidChunk
     }
 }

@@ -117,6 +117,8 @@ import Testing
         ("HTTP/1.0", "Connection: keep-alive\r\n", true),
         ("HTTP/1.0", "Connection: Keep-Alive\r\n", true),
         ("HTTP/1.0", "Connection: close\r\n", false),
+        // U+212A KELVIN SIGN is not "k": this is not keep-alive.
+        ("HTTP/1.0", "Connection: \u{212A}eep-alive\r\n", false),
     ])
     func keepAlive(version: String, header: String, expected: Bool) throws {
         let outcome = parseWhole(bytes("GET / \(version)\r\n\(header)\r\n"))
@@ -201,6 +203,9 @@ import Testing
               error: .invalidChunk),
         .init(name: "Transfer-Encoding chunked twice", input: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
               error: .unsupportedTransferEncoding),
+        // U+212A KELVIN SIGN lowercases to "k" in Unicode; codings are compared as ASCII bytes.
+        .init(name: "Transfer-Encoding with a Kelvin sign", input: "POST / HTTP/1.1\r\nTransfer-Encoding: chun\u{212A}ed\r\n\r\n0\r\n\r\n",
+              error: .invalidChunk),
         .init(name: "Transfer-Encoding in HTTP/1.0", input: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
               error: .unsupportedTransferEncoding),
         .init(name: "bad chunk size", input: "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", error: .invalidChunk),

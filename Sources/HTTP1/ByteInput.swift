@@ -1,0 +1,84 @@
+/// Received bytes that a parser has not consumed yet, and the strict line reader both
+/// parsers share.
+struct ByteInput: Sendable {
+    private var bytes: [UInt8] = []
+    private var position = 0
+    /// Where the search for the current line's LF resumes.
+    private var scanIndex = 0
+
+    enum LineError: Error {
+        case bareLineFeedOrCarriageReturn
+        case tooLong
+    }
+
+    /// Bytes received but not consumed.
+    var count: Int { bytes.count - position }
+
+    /// The next unconsumed byte.
+    var first: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    mutating func append(_ newBytes: some Sequence<UInt8>) {
+        compact()
+        bytes.append(contentsOf: newBytes)
+    }
+
+    mutating func append(_ newBytes: UnsafeRawBufferPointer) {
+        compact()
+        bytes.append(contentsOf: newBytes)
+    }
+
+    /// Drops consumed bytes once they are at least half of the storage.
+    private mutating func compact() {
+        guard position > 0, position >= bytes.count / 2 else { return }
+        bytes.removeFirst(position)
+        scanIndex = max(scanIndex - position, 0)
+        position = 0
+    }
+
+    /// The next CRLF-terminated line without its CRLF, or `nil` if it is not complete yet.
+    /// `limit` bounds the line including its CRLF.
+    /// RFC 9112 §2.2: a bare CR or bare LF is rejected rather than guessed at.
+    mutating func nextLine(limit: Int) throws(LineError) -> ArraySlice<UInt8>? {
+        var index = max(scanIndex, position)
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == ByteClass.lf {
+                guard index > position, bytes[index - 1] == ByteClass.cr else {
+                    throw .bareLineFeedOrCarriageReturn
+                }
+                guard index + 1 - position <= limit else { throw .tooLong }
+                let line = bytes[position..<index - 1]
+                position = index + 1
+                scanIndex = position
+                return line
+            }
+            if byte == ByteClass.cr, index + 1 < bytes.count, bytes[index + 1] != ByteClass.lf {
+                throw .bareLineFeedOrCarriageReturn
+            }
+            index += 1
+        }
+        // A trailing CR is looked at again once the byte after it has arrived.
+        scanIndex = index > position && bytes[index - 1] == ByteClass.cr ? index - 1 : index
+        guard count <= limit else { throw .tooLong }
+        return nil
+    }
+
+    /// Consumes and returns up to `maxCount` bytes.
+    mutating func take(upTo maxCount: Int) -> ArraySlice<UInt8> {
+        let taken = bytes[position..<position + min(maxCount, count)]
+        position += taken.count
+        scanIndex = position
+        return taken
+    }
+
+    /// Consumes a CRLF: `true` when consumed, `false` when more bytes are needed, `nil`
+    /// when the next bytes are something else.
+    mutating func consumeCRLF() -> Bool? {
+        if count >= 1, bytes[position] != ByteClass.cr { return nil }
+        if count >= 2, bytes[position + 1] != ByteClass.lf { return nil }
+        guard count >= 2 else { return false }
+        position += 2
+        scanIndex = position
+        return true
+    }
+}
