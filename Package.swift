@@ -17,8 +17,10 @@ let package = Package(
     targets: [
         // HTTP/1.1 request parser and response serializer over bytes; no sockets.
         .target(name: "HTTP1"),
-        // Listeners and connections on Dispatch; no HTTP.
-        .target(name: "SocketLoop"),
+        // epoll, timerfd and CPU affinity, which Glibc's Swift module does not export.
+        .target(name: "CLinuxEvents"),
+        // Event loops, listeners and connections on Dispatch and epoll; no HTTP.
+        .target(name: "SocketLoop", dependencies: ["CLinuxEvents"]),
         // HTTP/1.1 connections: the parser driven by the socket loop, timeouts, drain.
         .target(name: "HTTPServer", dependencies: ["HTTP1", "SocketLoop"]),
         // Freedom Pay's detached JWS: header, signing, verification, key loading.
@@ -29,10 +31,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // libcurl's variadic setopt, made callable from Swift.
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        // The upstream HTTPS client on a libcurl multi handle.
-        .target(name: "Upstream", dependencies: ["CCurl", "HTTP1"]),
+        // The upstream HTTP/1.1 client on the event loops, TLS through OpenSSL.
+        .target(name: "Upstream", dependencies: ["HTTP1", "SocketLoop"]),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
         .target(
             name: "Sidecar",

@@ -62,6 +62,11 @@ public struct HTTPRequestParser: Sendable {
         input.append(bytes)
     }
 
+    /// The same for bytes in a socket's read buffer, without generic iteration.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        input.append(bytes)
+    }
+
     /// The next event, or `nil` when more bytes are needed.
     public mutating func next() throws(HTTPParseError) -> HTTPParserEvent? {
         do {

@@ -1,23 +1,34 @@
-import Dispatch
 import HTTP1
 import SocketLoop
 
-/// Runs HTTP/1.1 over one connection: feeds bytes to the parser, answers requests one at a
-/// time in arrival order (so pipelined requests are answered in order), sends
-/// `100 Continue`, enforces read deadlines, and closes on errors. All state lives on the
-/// connection's queue.
+/// Runs HTTP/1.1 over one connection on its event loop: feeds bytes to the parser, answers
+/// requests one at a time in arrival order (so pipelined requests are answered in order),
+/// sends `100 Continue`, enforces read deadlines, and closes on errors.
+///
+/// Touched only on the connection's loop; `HTTPResponseWriter` hops there, hence
+/// `@unchecked Sendable`.
 final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
-    private let connection: Connection
+    /// reading → responding → (reading | awaitingFlush | closing); see `send`.
+    private enum State {
+        /// Waiting for or reading a request.
+        case reading
+        /// The responder has a request; reading is paused until it answers.
+        case responding(HTTPRequestHead)
+        /// An answer is written but the peer is not reading it; no new request is started.
+        case awaitingFlush
+        /// An error response or the last response is on its way out.
+        case closing
+    }
+
+    let connection: Connection
     private let responder: any HTTPResponder
     private var parser: HTTPRequestParser
     private var deadlines: ReadDeadlines
     private let onClose: @Sendable (HTTPConnectionDriver) -> Void
-    private var busy = false
+    private var state = State.reading
     private var draining = false
-    private var failed = false
+    private var started = false
     private var peerFinishedSending = false
-    /// Set while a response waits for the peer to read; no further request is started.
-    private var awaitingFlush = false
     /// Buffered input beyond this pauses reading until the current request is answered.
     private let maxBufferedInput: Int
     /// Unsent output beyond this pauses pipelined requests until the peer reads.
@@ -30,42 +41,47 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         self.deadlines = ReadDeadlines(
             idleTimeoutNanoseconds: UInt64(configuration.idleTimeout * 1e9),
             requestReadTimeoutNanoseconds: UInt64(configuration.requestReadTimeout * 1e9),
-            now: DispatchTime.now().uptimeNanoseconds)
+            now: EventLoop.now())
         self.onClose = onClose
         self.maxBufferedInput = configuration.limits.maxHeaderBytes + configuration.limits.maxBodyBytes
     }
 
-    func start() {
+    /// Call on the connection's loop.
+    func start(draining: Bool) {
+        started = true
         connection.start(delegate: self)
-        connection.queue.async { self.armDeadline() }
+        armDeadline()
+        if draining || self.draining { drain() }
     }
 
     /// Finishes the request in progress (if any), then closes; closes at once when idle.
+    /// Call on the connection's loop.
     func drain() {
-        connection.queue.async {
-            self.draining = true
-            if !self.busy && !self.awaitingFlush && self.parser.isAtMessageBoundary { self.connection.closeAfterFlushing() }
-        }
+        draining = true
+        guard started else { return }
+        if case .reading = state, parser.isAtMessageBoundary { finish() }
     }
 
     // MARK: ConnectionDelegate
 
-    func connection(_ connection: Connection, didRead bytes: [UInt8]) {
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         parser.append(bytes)
-        deadlines.requestBytesArrived(now: DispatchTime.now().uptimeNanoseconds)
-        armDeadline()
+        if case .reading = state {
+            deadlines.requestBytesArrived(now: EventLoop.now())
+            armDeadline()
+        }
         processBufferedInput()
     }
 
     /// A half-closed peer still gets answers to every complete request it sent.
     func connectionDidReachEndOfInput(_ connection: Connection) {
         peerFinishedSending = true
-        if !busy && !awaitingFlush { connection.closeAfterFlushing() }
+        if case .reading = state { processBufferedInput() }
     }
 
     func connectionDidFlushOutput(_ connection: Connection) {
-        guard awaitingFlush else { return }
-        awaitingFlush = false
+        guard case .awaitingFlush = state else { return }
+        state = .reading
         continueWithNextRequest()
     }
 
@@ -74,7 +90,7 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     }
 
     func connectionDeadlineDidPass(_ connection: Connection) {
-        switch deadlines.expiry(at: DispatchTime.now().uptimeNanoseconds) {
+        switch deadlines.expiry(at: EventLoop.now()) {
         case .closeIdleConnection?:
             connection.close()
         case .requestTimedOut?:
@@ -87,7 +103,7 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     // MARK: Request handling
 
     private func processBufferedInput() {
-        while !busy && !connection.isClosed {
+        while case .reading = state, !connection.isClosed {
             let event: HTTPParserEvent?
             do {
                 event = try parser.next()
@@ -97,7 +113,11 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
             }
             switch event {
             case nil:
-                if parser.bufferedByteCount > maxBufferedInput { connection.suspendReading() }
+                if peerFinishedSending {
+                    finish()
+                } else if parser.bufferedByteCount > maxBufferedInput {
+                    connection.suspendReading()
+                }
                 return
             case .head(let head)?:
                 // RFC 9110 §10.1.1: a server MAY skip 100 when body bytes already arrived.
@@ -105,54 +125,59 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
                     connection.write(HTTPResponse.continueBytes)
                 }
             case .request(let request)?:
-                busy = true
+                state = .responding(request.head)
                 deadlines.requestComplete()
                 armDeadline()
                 connection.suspendReading()
-                let responder = self.responder
-                Task {
-                    let response = await responder.respond(to: request)
-                    self.connection.queue.async { self.send(response, for: request) }
-                }
+                responder.respond(to: request, writer: HTTPResponseWriter(driver: self))
             }
         }
     }
 
-    private func send(_ response: HTTPResponse, for request: HTTPRequest) {
-        busy = false
-        let keepAlive = request.head.keepAlive && !draining
-        connection.write(response.serialized(keepAlive: keepAlive, includeBody: request.head.method != "HEAD"))
+    /// The responder's answer, on the loop.
+    func send(_ response: HTTPResponse) {
+        guard case .responding(let head) = state, !connection.isClosed else { return }
+        let keepAlive = head.keepAlive && !draining
+        connection.write(response.serialized(keepAlive: keepAlive, includeBody: head.method != "HEAD"))
         guard keepAlive else {
+            state = .closing
             connection.closeAfterFlushing()
             return
         }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = EventLoop.now()
         deadlines.waitForNextRequest(now: now)
         if parser.bufferedByteCount > 0 { deadlines.requestBytesArrived(now: now) }
         armDeadline()
         // Backpressure: a peer that pipelines but does not read gets no further answers queued.
         if connection.pendingOutputByteCount > HTTPConnectionDriver.maxPendingOutput {
-            awaitingFlush = true
+            state = .awaitingFlush
             return
         }
+        state = .reading
         continueWithNextRequest()
     }
 
     private func continueWithNextRequest() {
         if !peerFinishedSending { connection.resumeReading() }
         processBufferedInput()
-        if peerFinishedSending && !busy { connection.closeAfterFlushing() }
+    }
+
+    /// Closes after what was written so far; used when idle and the peer or a drain ends it.
+    private func finish() {
+        state = .closing
+        connection.closeAfterFlushing()
     }
 
     /// One place where unreadable requests become a response and a closed connection.
     private func fail(_ failure: HTTPServerFailure) {
-        guard !connection.isClosed, !failed else { return }
-        failed = true
+        if case .closing = state { return }
+        guard !connection.isClosed else { return }
+        state = .closing
         connection.write(responder.response(for: failure).serialized(keepAlive: false))
         connection.closeAfterFlushing()
     }
 
     private func armDeadline() {
-        connection.setDeadline(deadlines.deadline.map { DispatchTime(uptimeNanoseconds: $0) })
+        connection.setDeadline(deadlines.deadline)
     }
 }

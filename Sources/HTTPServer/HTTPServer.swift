@@ -7,6 +7,7 @@ import Synchronization
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let listener: Listener
+    private let loops: EventLoopGroup
     private let responder: any HTTPResponder
     private let connections = Mutex<[ObjectIdentifier: HTTPConnectionDriver]>([:])
     private let state = Mutex(DrainState())
@@ -16,8 +17,9 @@ public final class HTTPServer: Sendable {
         var onDrained: [@Sendable () -> Void] = []
     }
 
-    public init(listener: Listener, configuration: HTTPServerConfiguration = HTTPServerConfiguration(), responder: any HTTPResponder) {
+    public init(listener: Listener, configuration: HTTPServerConfiguration = HTTPServerConfiguration(), loops: EventLoopGroup = .shared, responder: any HTTPResponder) {
         self.listener = listener
+        self.loops = loops
         self.configuration = configuration
         self.responder = responder
     }
@@ -28,7 +30,7 @@ public final class HTTPServer: Sendable {
     public var openConnectionCount: Int { connections.withLock { $0.count } }
 
     public func start() {
-        listener.start { [self] connection in accept(connection) }
+        listener.start { [self] fd in accept(fd) }
     }
 
     /// Stops accepting, lets requests in progress finish, closes idle connections, and calls
@@ -40,11 +42,14 @@ public final class HTTPServer: Sendable {
             $0.onDrained.append(onDrained)
         }
         let open = connections.withLock { Array($0.values) }
-        open.forEach { $0.drain() }
+        for driver in open {
+            driver.connection.loop.execute { driver.drain() }
+        }
         notifyIfDrained()
     }
 
-    private func accept(_ connection: Connection) {
+    private func accept(_ fd: Int32) {
+        let connection = Connection(fd: fd, loop: loops.next())
         let driver = HTTPConnectionDriver(connection: connection, configuration: configuration, responder: responder) { [self] driver in
             connections.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(driver)) }
             notifyIfDrained()
@@ -55,11 +60,11 @@ public final class HTTPServer: Sendable {
             return true
         }
         guard admitted else {
-            connection.reject(with: responder.response(for: .tooManyConnections).serialized(keepAlive: false))
+            Connection.reject(fd: fd, with: responder.response(for: .tooManyConnections).serialized(keepAlive: false))
             return
         }
-        driver.start()
-        if state.withLock({ $0.draining }) { driver.drain() }
+        let draining = state.withLock { $0.draining }
+        connection.loop.execute { driver.start(draining: draining) }
     }
 
     private func notifyIfDrained() {

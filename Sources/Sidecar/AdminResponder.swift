@@ -19,7 +19,11 @@ struct AdminResponder: HTTPResponder {
     let keyStore: KeyStore
     let upstreamConfigured: Bool
 
-    func respond(to request: HTTPRequest) async -> HTTPResponse {
+    func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
+        writer.send(response(to: request))
+    }
+
+    func response(to request: HTTPRequest) -> HTTPResponse {
         guard request.head.method == "GET" || request.head.method == "HEAD" else {
             return SidecarError.methodNotAllowed("GET").response()
         }

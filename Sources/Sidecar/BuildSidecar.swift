@@ -37,6 +37,12 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let keyStore = try loadKeyStore(configuration)
     try checkTimeouts(configuration)
     let metrics = SidecarMetrics(version: Sidecar.version)
+    let loops: EventLoopGroup
+    do {
+        loops = try EventLoopGroup(count: configuration.eventLoops ?? AvailableCPUs.count)
+    } catch {
+        throw StartupError("cannot create event loops: \(error)")
+    }
 
     let upstream: any UpstreamClient
     let baseURL: String
@@ -53,17 +59,17 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         baseURL = "http://sandbox.invalid"
     case (nil, .url(let url)):
         baseURL = try upstreamBaseURL(url)
-        var curl = CurlUpstreamClient.Configuration()
-        curl.connectTimeout = configuration.upstreamConnectTimeout
-        curl.totalTimeout = configuration.upstreamTimeout
-        curl.maxConcurrentTransfers = configuration.maxConcurrentUpstream
-        curl.maxQueuedTransfers = configuration.maxQueuedUpstream
-        curl.caBundlePath = configuration.caBundlePath
-        curl.pinnedPublicKey = configuration.pinnedPublicKey
+        var client = UpstreamClientConfiguration()
+        client.connectTimeout = configuration.upstreamConnectTimeout
+        client.totalTimeout = configuration.upstreamTimeout
+        client.maxConcurrentRequests = configuration.maxConcurrentUpstream
+        client.maxQueuedRequests = configuration.maxQueuedUpstream
+        client.caBundlePath = configuration.caBundlePath
+        client.pinnedPublicKey = configuration.pinnedPublicKey
         do {
-            let client = try CurlUpstreamClient(configuration: curl)
-            upstream = client
-            shutdownUpstream = { client.shutdown() }
+            let http = try HTTPUpstreamClient(configuration: client, loops: loops)
+            upstream = http
+            shutdownUpstream = { http.shutdown() }
         } catch {
             throw StartupError("upstream client: \(error)")
         }
@@ -77,9 +83,9 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,
         idleTimeout: configuration.idleTimeout, maxConnections: configuration.maxConnections)
-    let proxyServer = HTTPServer(listener: try listener(configuration.listen, mode: configuration.unixSocketMode), configuration: serverConfiguration, responder: proxy)
+    let proxyServer = HTTPServer(listener: try listener(configuration.listen, mode: configuration.unixSocketMode), configuration: serverConfiguration, loops: loops, responder: proxy)
     let admin = AdminResponder(readiness: readiness, metrics: metrics, keyStore: keyStore, upstreamConfigured: true)
-    let adminServer = HTTPServer(listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode), configuration: HTTPServerConfiguration(maxConnections: 64), responder: admin)
+    let adminServer = HTTPServer(listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode), configuration: HTTPServerConfiguration(maxConnections: 64), loops: loops, responder: admin)
     return Sidecar(configuration: configuration, metrics: metrics, keyStore: keyStore, readiness: readiness, logger: logger,
                    proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
 }

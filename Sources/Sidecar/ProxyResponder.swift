@@ -46,21 +46,35 @@ final class ProxyResponder: HTTPResponder {
         var errorCode: String?
     }
 
-    func respond(to request: HTTPRequest) async -> HTTPResponse {
+    func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
         let started = ContinuousClock.now
         metrics.requestStarted()
         var outcome = Outcome()
-        let response: HTTPResponse
+        let upstreamRequest: UpstreamRequest
+        let route: Route
         do {
-            response = try await forward(request, outcome: &outcome)
+            (upstreamRequest, route) = try prepare(request, outcome: &outcome)
         } catch {
-            outcome.errorCode = error.code
-            response = error.response(requestID: outcome.requestID)
+            finish(request, with: error, outcome: outcome, started: started, writer: writer)
+            return
         }
-        let duration = ContinuousClock.now - started
-        metrics.requestFinished(route: outcome.route, action: outcome.action, status: response.status, duration: duration)
-        logRequest(request, response: response, outcome: outcome, duration: duration)
-        return response
+        let upstreamStarted = ContinuousClock.now
+        upstream.send(upstreamRequest, on: writer.loop) { [self] result, attempts in
+            let upstreamDuration = ContinuousClock.now - upstreamStarted
+            outcome.upstreamDuration = upstreamDuration
+            outcome.attempts = attempts
+            metrics.upstreamRetried(count: max(0, attempts - 1))
+            switch result {
+            case .success(let answer):
+                outcome.upstreamStatus = answer.status
+                metrics.upstreamFinished(route: route.path, duration: upstreamDuration)
+                let response = HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""), body: answer.body)
+                finish(request, response: response, outcome: outcome, started: started, writer: writer)
+            case .failure(let error):
+                metrics.upstreamFailed(kind: error.kind)
+                finish(request, with: SidecarError.from(error), outcome: outcome, started: started, writer: writer)
+            }
+        }
     }
 
     func response(for failure: HTTPServerFailure) -> HTTPResponse {
@@ -69,7 +83,21 @@ final class ProxyResponder: HTTPResponder {
         return error.response()
     }
 
-    private func forward(_ request: HTTPRequest, outcome: inout Outcome) async throws(SidecarError) -> HTTPResponse {
+    private func finish(_ request: HTTPRequest, with error: SidecarError, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
+        var outcome = outcome
+        outcome.errorCode = error.code
+        finish(request, response: error.response(requestID: outcome.requestID), outcome: outcome, started: started, writer: writer)
+    }
+
+    private func finish(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
+        let duration = ContinuousClock.now - started
+        metrics.requestFinished(route: outcome.route, action: outcome.action, status: response.status, duration: duration)
+        logRequest(request, response: response, outcome: outcome, duration: duration)
+        writer.send(response)
+    }
+
+    /// Everything before the upstream: route, checks, request id, validation, signature.
+    private func prepare(_ request: HTTPRequest, outcome: inout Outcome) throws(SidecarError) -> (UpstreamRequest, Route) {
         let head = request.head
         guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
         guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
@@ -104,24 +132,7 @@ final class ProxyResponder: HTTPResponder {
         for name in ProxyResponder.forwardedClientHeaders {
             for value in head.headers.values(named: name) { headers.append(HTTPHeader(name: name, value: value)) }
         }
-        let upstreamRequest = UpstreamRequest(method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body)
-
-        let upstreamStarted = ContinuousClock.now
-        let answer: UpstreamResponse
-        do {
-            answer = try await upstream.send(upstreamRequest)
-        } catch {
-            outcome.upstreamDuration = ContinuousClock.now - upstreamStarted
-            metrics.upstreamFailed(kind: error.kind)
-            throw SidecarError.from(error)
-        }
-        let upstreamDuration = ContinuousClock.now - upstreamStarted
-        outcome.upstreamDuration = upstreamDuration
-        outcome.upstreamStatus = answer.status
-        outcome.attempts = answer.attempts
-        metrics.upstreamFinished(route: route.path, duration: upstreamDuration)
-        metrics.upstreamRetried(count: answer.attempts - 1)
-        return HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: assigned.id), body: answer.body)
+        return (UpstreamRequest(method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body), route)
     }
 
     private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
@@ -182,6 +193,7 @@ extension SidecarError {
         case .timedOut(let detail): .upstreamTimeout(detail)
         case .brokenResponse(let detail): .upstreamBadResponse(detail)
         case .overloaded: .overloaded
+        case .tlsFailed(let code, let message): .upstreamTLS(code: code, message: message)
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTP1
 import HTTPServer
 import Synchronization
+import SocketLoop
 import Upstream
 
 /// An in-memory stand-in for Freedom Pay's g2g refund endpoint, so the sidecar does its real
@@ -28,8 +29,8 @@ public final class SandboxEmulator: UpstreamClient {
         self.keyID = keyID
     }
 
-    public func send(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse {
-        handle(method: request.method, path: URLPath.of(request.url), headers: request.headers, body: request.body)
+    public func send(_ request: UpstreamRequest, on loop: EventLoop, completion: @escaping UpstreamCompletion) {
+        completion(.success(handle(method: request.method, path: URLPath.of(request.url), headers: request.headers, body: request.body)), 1)
     }
 
     func handle(method: String, path: String, headers: [HTTPHeader], body: [UInt8]) -> UpstreamResponse {
@@ -103,9 +104,9 @@ public struct SandboxResponder: HTTPResponder {
         self.emulator = emulator
     }
 
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+    public func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
         let answer = emulator.handle(method: request.head.method, path: String(request.head.path), headers: request.head.headers, body: request.body)
-        return HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)
+        writer.send(HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body))
     }
 
     public func response(for failure: HTTPServerFailure) -> HTTPResponse {

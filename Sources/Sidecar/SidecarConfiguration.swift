@@ -44,6 +44,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// so that no refund in flight is abandoned.
     public var drainTimeout = 25.0
     public var maxConnections = 1024
+    /// Event loops (threads serving sockets); nil = the CPUs this process may use.
+    public var eventLoops: Int?
     public var maxConcurrentUpstream = 64
     public var maxQueuedUpstream = 256
     /// Seconds between checks of the key file for a rotated secret.

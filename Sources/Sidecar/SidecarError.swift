@@ -59,6 +59,10 @@ extension SidecarError {
     static func upstreamBadResponse(_ detail: String) -> SidecarError {
         SidecarError(status: 502, code: "upstream_bad_response", message: "upstream response broken: \(detail)")
     }
+    /// The TLS handshake with the upstream failed; `code` names the cause.
+    static func upstreamTLS(code: String, message: String) -> SidecarError {
+        SidecarError(status: 502, code: code, message: "upstream TLS failed: \(message)")
+    }
     static func upstreamTimeout(_ detail: String) -> SidecarError {
         SidecarError(status: 504, code: "upstream_timeout", message: "upstream timed out: \(detail)")
     }

@@ -1,13 +1,13 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// What a connection reports to its owner. Every call arrives on the connection's queue.
-public protocol ConnectionDelegate: AnyObject, Sendable {
-    func connection(_ connection: Connection, didRead bytes: [UInt8])
+/// What a connection reports to its owner. Every call arrives on the connection's loop.
+public protocol ConnectionDelegate: AnyObject {
+    /// Bytes read into the loop's shared buffer; valid only during the call.
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer)
     /// The peer will send nothing more (it may still read).
     func connectionDidReachEndOfInput(_ connection: Connection)
     func connectionDidClose(_ connection: Connection)
@@ -17,172 +17,190 @@ public protocol ConnectionDelegate: AnyObject, Sendable {
     func connectionDidFlushOutput(_ connection: Connection)
 }
 
-/// A non-blocking stream socket driven by Dispatch read/write sources and one timer,
-/// all on a private serial queue. It knows nothing of what the bytes mean.
-public final class Connection: @unchecked Sendable {
-    /// All state below is touched only on this queue.
-    public let queue: DispatchQueue
+/// A non-blocking stream socket in an event loop's epoll set. It knows nothing of what
+/// the bytes mean. Reads go through the loop's shared buffer; writes are sent at once and
+/// only what the kernel does not take is queued until the socket is writable again.
+public final class Connection: EventLoopHandler, DeadlineHandler {
+    private enum Closing {
+        case open
+        /// Close once the queued output is written.
+        case flushing
+        /// Output done and shut down; reading and discarding until the peer closes, so that
+        /// unread input does not make the kernel reset the answer away (RFC 9112 §9.6).
+        case lingering
+    }
+
+    public let loop: EventLoop
     private let fd: Int32
-    private weak var delegate: (any ConnectionDelegate)?
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    private var timer: DispatchSourceTimer?
-    private var readSuspended = false
-    private var writeSourceRunning = false
+    private var delegate: ConnectionDelegate?
     private var pendingOutput: [UInt8] = []
     private var pendingOffset = 0
-    private var closeWhenFlushed = false
-    private var cancelledSources = 0
+    private var readingPaused = false
+    /// Edge-triggered: input may be waiting that no new edge will announce.
+    private var inputPending = false
+    private var inputEnded = false
+    /// The peer shut down its side: read until EOF, not just until a short read.
+    private var peerClosed = false
+    private var closing = Closing.open
     public private(set) var isClosed = false
-    /// How long `closeAfterFlushing` waits for a peer that does not read before closing anyway.
+    /// How long a closing connection waits for a peer that does not read, in seconds.
     public var lingerTimeout = 10.0
+    /// How long a closed-for-writing connection keeps reading before it closes anyway.
+    public var lingeringReadTimeout = 2.0
 
-    private static let readChunk = 64 * 1024
-
-    init(fd: Int32) {
+    /// Takes ownership of `fd`, an accepted non-blocking socket. Call `start` on `loop`.
+    public init(fd: Int32, loop: EventLoop) {
         self.fd = fd
-        self.queue = DispatchQueue(label: "connection \(fd)")
+        self.loop = loop
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// Begins reading; the delegate is held weakly, so its owner keeps it alive.
-    public func start(delegate: any ConnectionDelegate) {
-        queue.async { [self] in
-            self.delegate = delegate
-            let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            read.setEventHandler { [weak self] in self?.readAvailable() }
-            // Strong captures: the connection outlives its sources until both are cancelled,
-            // so the descriptor is closed exactly once, after Dispatch stops watching it.
-            read.setCancelHandler { self.sourceDidCancel() }
-            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            write.setEventHandler { [weak self] in self?.flush() }
-            write.setCancelHandler { self.sourceDidCancel() }
-            readSource = read
-            writeSource = write
-            read.resume()
+    /// Joins the loop's epoll set and starts reading. Call on the loop.
+    public func start(delegate: ConnectionDelegate) {
+        self.delegate = delegate
+        do {
+            try loop.register(fd, handler: self)
+        } catch {
+            close()
         }
     }
 
-    /// Queues bytes and writes as much as the socket takes now. Call on `queue`.
+    /// Answers a connection that will never be started (for example one over a connection
+    /// limit) with a short response and closes it, without waiting for the peer.
+    public static func reject(fd: Int32, with bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(fd, Int32(SHUT_WR))
+        Glibc.close(fd)
+    }
+
+    /// Sends bytes, queuing what the kernel does not take now. Call on the loop.
     public func write(_ bytes: [UInt8]) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !isClosed else { return }
-        pendingOutput.append(contentsOf: bytes)
-        flush()
+        guard !isClosed, closing == .open else { return }
+        if pendingOffset == pendingOutput.count {
+            let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written == bytes.count {
+                delegate?.connectionDidFlushOutput(self)
+                return
+            }
+            if written < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+                close()
+                return
+            }
+            pendingOutput.removeAll(keepingCapacity: true)
+            pendingOffset = 0
+            pendingOutput.append(contentsOf: bytes[max(written, 0)...])
+        } else {
+            pendingOutput.append(contentsOf: bytes)
+        }
     }
 
     /// Bytes queued but not yet accepted by the kernel.
     public var pendingOutputByteCount: Int { pendingOutput.count - pendingOffset }
 
-    /// Closes once everything queued has been written, or after `lingerTimeout` if the
-    /// peer stops reading. Call on `queue`.
+    /// Closes once everything queued has been written (or after `lingerTimeout` if the peer
+    /// stops reading), after a short lingering read. Call on the loop.
     public func closeAfterFlushing() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !isClosed else { return }
-        suspendReading()
-        closeWhenFlushed = true
-        if pendingOffset == pendingOutput.count {
-            close()
+        guard !isClosed, closing == .open else { return }
+        closing = .flushing
+        readingPaused = true
+        if pendingOutputByteCount == 0 {
+            beginLingering()
         } else {
-            setDeadline(.now() + lingerTimeout)
-        }
-    }
-
-    /// Answers a connection that was never started (for example one over a connection
-    /// limit) with a short response and closes it, without waiting for the peer.
-    public func reject(with bytes: [UInt8]) {
-        queue.async { [self] in
-            guard !isClosed, readSource == nil else { return }
-            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            close()
+            setDeadline(EventLoop.now() + UInt64(lingerTimeout * 1e9))
         }
     }
 
     /// Stops delivering reads (backpressure); the kernel's buffer then fills and slows the peer.
     public func suspendReading() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard !readSuspended, !isClosed, let readSource else { return }
-        readSuspended = true
-        readSource.suspend()
+        readingPaused = true
     }
 
     public func resumeReading() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        guard readSuspended, !isClosed, !closeWhenFlushed, let readSource else { return }
-        readSuspended = false
-        readSource.resume()
+        guard readingPaused, !isClosed, closing == .open else { return }
+        readingPaused = false
+        if inputPending { readAvailable() }
     }
 
-    /// Arms the single deadline (replacing any earlier one), or clears it with `nil`.
-    /// One timer source lives as long as the connection and is only rescheduled: creating
-    /// and cancelling a source per request costs more than the request's own work.
-    public func setDeadline(_ deadline: DispatchTime?) {
-        dispatchPrecondition(condition: .onQueue(queue))
+    /// Arms the connection's single deadline (loop clock), replacing any earlier one, or clears it.
+    public func setDeadline(_ deadline: UInt64?) {
         guard !isClosed else { return }
-        let timer = self.timer ?? makeTimer()
-        timer.schedule(deadline: deadline ?? .distantFuture, leeway: .milliseconds(50))
+        loop.setDeadline(deadline, for: self)
     }
 
-    private func makeTimer() -> DispatchSourceTimer {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [weak self] in
-            guard let self, !self.isClosed else { return }
-            self.timer?.schedule(deadline: .distantFuture)
-            if self.closeWhenFlushed {
-                self.close()
-            } else {
-                self.delegate?.connectionDeadlineDidPass(self)
-            }
-        }
-        self.timer = timer
-        timer.resume()
-        return timer
-    }
-
-    /// Closes now, dropping unwritten bytes. Call on `queue`.
+    /// Closes now, dropping unwritten bytes. Call on the loop.
     public func close() {
-        dispatchPrecondition(condition: .onQueue(queue))
         guard !isClosed else { return }
         isClosed = true
-        timer?.cancel()
-        timer = nil
-        guard readSource != nil else {
-            // Never started: no source watches the descriptor.
-            Glibc.close(fd)
-            delegate?.connectionDidClose(self)
-            return
-        }
-        // A suspended source must be resumed before cancelling, or Dispatch traps.
-        if readSuspended { readSource?.resume() }
-        if !writeSourceRunning { writeSource?.resume() }
-        readSource?.cancel()
-        writeSource?.cancel()
+        loop.setDeadline(nil, for: self)
+        loop.closeDescriptor(fd)
+        let delegate = self.delegate
+        self.delegate = nil
         delegate?.connectionDidClose(self)
     }
 
-    private func sourceDidCancel() {
-        cancelledSources += 1
-        if cancelledSources == 2 {
-            Glibc.close(fd)
-            readSource = nil
-            writeSource = nil
+    // MARK: EventLoopHandler, DeadlineHandler
+
+    public func descriptorIsReady(readable: Bool, writable: Bool, peerClosed: Bool) {
+        if peerClosed { self.peerClosed = true }
+        if writable && !isClosed && pendingOffset < pendingOutput.count { flush() }
+        guard readable, !isClosed else { return }
+        if readingPaused && closing != .lingering {
+            inputPending = true
+            return
+        }
+        readAvailable()
+    }
+
+    public func deadlineDidPass(now: UInt64) {
+        guard !isClosed else { return }
+        if closing != .open {
+            close()
+        } else {
+            delegate?.connectionDeadlineDidPass(self)
         }
     }
 
+    // MARK: Reading and writing
+
     private func readAvailable() {
-        var count = 0
-        let buffer = [UInt8](unsafeUninitializedCapacity: Connection.readChunk) { storage, initialized in
-            count = recv(fd, storage.baseAddress, storage.count, 0)
-            initialized = max(count, 0)
+        inputPending = false
+        guard !inputEnded else {
+            if closing == .lingering { close() }
+            return
         }
-        if count > 0 {
-            delegate?.connection(self, didRead: buffer)
-        } else if count == 0 {
-            suspendReading()
-            delegate?.connectionDidReachEndOfInput(self)
-        } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
-            close()
+        let buffer = loop.readBuffer
+        while !isClosed {
+            let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+            if count > 0 {
+                // A short read emptied the socket; the next arrival raises a new edge.
+                let drained = count < buffer.count && !peerClosed
+                if closing == .lingering {
+                    if drained { return } else { continue }
+                }
+                delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                if drained || isClosed { return }
+                if readingPaused {
+                    inputPending = true
+                    return
+                }
+            } else if count == 0 {
+                inputEnded = true
+                if closing == .lingering {
+                    close()
+                } else {
+                    readingPaused = true
+                    delegate?.connectionDidReachEndOfInput(self)
+                }
+                return
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                return
+            } else {
+                close()
+                return
+            }
         }
     }
 
@@ -193,27 +211,28 @@ public final class Connection: @unchecked Sendable {
             }
             if written > 0 {
                 pendingOffset += written
-            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                if !writeSourceRunning, let writeSource {
-                    writeSourceRunning = true
-                    writeSource.resume()
-                }
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return
             } else {
                 close()
                 return
             }
         }
-        pendingOutput.removeAll(keepingCapacity: true)
+        pendingOutput.removeAll(keepingCapacity: pendingOutput.capacity <= 64 * 1024)
         pendingOffset = 0
-        if writeSourceRunning, let writeSource {
-            writeSourceRunning = false
-            writeSource.suspend()
-        }
-        if closeWhenFlushed {
-            close()
+        if closing == .flushing {
+            beginLingering()
         } else {
             delegate?.connectionDidFlushOutput(self)
         }
+    }
+
+    private func beginLingering() {
+        closing = .lingering
+        shutdown(fd, Int32(SHUT_WR))
+        setDeadline(EventLoop.now() + UInt64(lingeringReadTimeout * 1e9))
+        readAvailable()
     }
 }

@@ -1,3 +1,4 @@
+import CLinuxEvents
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -67,21 +68,20 @@ public final class Listener: @unchecked Sendable {
         self.queue = DispatchQueue(label: "listener \(self.address)")
     }
 
-    /// Starts accepting; each new connection is handed to `onAccept` on the listener's queue.
-    public func start(onAccept: @escaping @Sendable (Connection) -> Void) {
+    /// Starts accepting; each new non-blocking socket is handed to `onAccept` on the
+    /// listener's queue, which gives it to an event loop.
+    public func start(onAccept: @escaping @Sendable (Int32) -> Void) {
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setEventHandler { [self, fd] in
             while true {
-                let client = accept(fd, nil, nil)
+                let client = cle_accept_nonblocking(fd)
                 if client < 0 {
                     // Out of descriptors or memory: the pending connection keeps the source
                     // firing, so pause accepting briefly instead of spinning.
                     if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) { pauseAccepting() }
                     return
                 }
-                _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
-                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                onAccept(Connection(fd: client))
+                onAccept(client)
             }
         }
         source.setCancelHandler { [fd] in Glibc.close(fd) }
@@ -93,6 +93,9 @@ public final class Listener: @unchecked Sendable {
     public func stop() {
         let wasListening = queue.sync {
             defer { source = nil }
+            // Refuse new connections now; the descriptor itself is closed by the cancel
+            // handler, once Dispatch has stopped watching it.
+            if source != nil { shutdown(fd, Int32(SHUT_RDWR)) }
             if acceptPaused { source?.resume() }
             acceptPaused = false
             source?.cancel()

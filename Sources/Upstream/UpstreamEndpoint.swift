@@ -35,10 +35,10 @@ public struct UpstreamEndpoint: Sendable, Equatable {
     public let isLoopback: Bool
 
     public init(_ url: String) throws(UpstreamEndpointError) {
-        guard let schemeEnd = url.range(of: "://") else { throw .malformed("missing scheme") }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else { throw .malformed("missing scheme") }
+        let scheme = url[..<colon].lowercased()
         guard scheme == "http" || scheme == "https" else { throw .unsupportedScheme(String(scheme)) }
-        let rest = url[schemeEnd.upperBound...]
+        let rest = url[url.index(colon, offsetBy: 3)...]
         if rest.contains("#") { throw .fragmentNotAllowed }
         if rest.contains("?") { throw .queryNotAllowed }
         for scalar in rest.unicodeScalars {

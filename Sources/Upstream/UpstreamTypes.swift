@@ -1,4 +1,5 @@
 import HTTP1
+import SocketLoop
 
 /// A request to send upstream. `url` is absolute (http or https).
 ///
@@ -25,8 +26,11 @@ public struct UpstreamResponse: Sendable {
     public var body: [UInt8]
     /// How many attempts were made, 1 unless a retry before any response byte happened.
     public var attempts: Int
+    /// The upstream's reason phrase, passed on to the client.
+    public var reason: String?
 
-    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], attempts: Int = 1) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], attempts: Int = 1, reason: String? = nil) {
+        self.reason = reason
         self.status = status
         self.headers = headers
         self.body = body
@@ -44,6 +48,9 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case brokenResponse(String)
     /// The pending queue is full. Maps to 503.
     case overloaded
+    /// The TLS handshake failed: `code` is the `X-Sidecar-Error` code naming the cause
+    /// (untrusted certificate, host name, expiry, protocol version, pin). Maps to 502.
+    case tlsFailed(code: String, message: String)
 
     /// Short label for metrics.
     public var kind: String {
@@ -52,10 +59,28 @@ public enum UpstreamError: Error, Sendable, Equatable {
         case .timedOut: "timeout"
         case .brokenResponse: "broken"
         case .overloaded: "overloaded"
+        case .tlsFailed: "tls"
         }
     }
 }
 
+/// The outcome of one exchange and how many attempts it took (failures included).
+public typealias UpstreamCompletion = (Result<UpstreamResponse, UpstreamError>, _ attempts: Int) -> Void
+
+/// Sends requests upstream from an event loop.
 public protocol UpstreamClient: Sendable {
-    func send(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse
+    /// Call on `loop`; `completion` runs on `loop`, exactly once, possibly before `send` returns.
+    func send(_ request: UpstreamRequest, on loop: EventLoop, completion: @escaping UpstreamCompletion)
+}
+
+extension UpstreamClient {
+    /// For tests and tools off the loops: sends from `loop` and waits for the answer.
+    public func send(_ request: UpstreamRequest, on loop: EventLoop = EventLoopGroup.shared.next()) async throws(UpstreamError) -> UpstreamResponse {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<UpstreamResponse, UpstreamError>, Never>) in
+            loop.execute {
+                self.send(request, on: loop) { result, _ in continuation.resume(returning: result) }
+            }
+        }
+        return try result.get()
+    }
 }

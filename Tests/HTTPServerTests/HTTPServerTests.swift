@@ -7,7 +7,7 @@ import Testing
 @testable import HTTPServer
 
 /// Echoes method, target and body; requests to `/gate` wait until the test opens the gate.
-final class EchoResponder: HTTPResponder {
+final class EchoResponder: AsyncHTTPResponder {
     let gate = Gate()
     let requestsSeen = Mutex(0)
 

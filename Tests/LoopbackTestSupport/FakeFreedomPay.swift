@@ -17,7 +17,7 @@ public struct ReceivedUpstreamRequest: Sendable {
 
 /// A loopback Freedom Pay: verifies the JWS on its own (plain HMAC-SHA256 over the
 /// documented signing input), records every request, and answers as told.
-public final class FakeFreedomPay: HTTPResponder {
+public final class FakeFreedomPay: AsyncHTTPResponder {
     public let secret: String
     public let merchantID: String
     let received = Mutex<[ReceivedUpstreamRequest]>([])

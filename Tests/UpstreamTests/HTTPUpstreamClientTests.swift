@@ -1,13 +1,15 @@
 import Foundation
 import HTTP1
 import LoopbackTestSupport
+import SocketLoop
 import Testing
 @testable import Upstream
 
-private func makeClient(_ configure: (inout CurlUpstreamClient.Configuration) -> Void = { _ in }) throws -> CurlUpstreamClient {
-    var configuration = CurlUpstreamClient.Configuration(connectTimeout: 5, totalTimeout: 10)
+/// A client on its own single event loop, so that its connection and queue limits are exact.
+private func makeClient(_ configure: (inout UpstreamClientConfiguration) -> Void = { _ in }) throws -> HTTPUpstreamClient {
+    var configuration = UpstreamClientConfiguration(connectTimeout: 5, totalTimeout: 10)
     configure(&configuration)
-    return try CurlUpstreamClient(configuration: configuration)
+    return try HTTPUpstreamClient(configuration: configuration, loops: EventLoopGroup(count: 1))
 }
 
 /// A handler that answers every request with `response` and keeps the connection open.
@@ -23,7 +25,7 @@ private func answering(_ response: [UInt8]) -> TestServer.Handler {
 }
 
 /// Sends and returns the thrown UpstreamError, or nil if the call succeeded.
-private func sendExpectingError(_ client: CurlUpstreamClient, _ request: UpstreamRequest) async -> UpstreamError? {
+private func sendExpectingError(_ client: HTTPUpstreamClient, _ request: UpstreamRequest) async -> UpstreamError? {
     do {
         _ = try await client.send(request)
         return nil
@@ -32,8 +34,8 @@ private func sendExpectingError(_ client: CurlUpstreamClient, _ request: Upstrea
     }
 }
 
-@Suite("CurlUpstreamClient over loopback", .timeLimit(.minutes(1)))
-struct CurlUpstreamClientTests {
+@Suite("HTTPUpstreamClient over loopback", .timeLimit(.minutes(1)))
+struct HTTPUpstreamClientTests {
     @Test("status, headers and body pass through; repeated fields stay repeated and in order; no retry", arguments: [404, 503])
     func passThrough(status: Int) async throws {
         let raw = "HTTP/1.1 \(status) Whatever\r\n"
@@ -131,8 +133,7 @@ struct CurlUpstreamClientTests {
         #expect(server.requests.count == 1)
     }
 
-    // libcurl 7.88 adds "Expect: 100-continue" on its own only above 1 MiB, so 2 MiB shows the override works.
-    @Test("request line, headers and a 4 KiB or 2 MiB body arrive byte for byte, without Expect", arguments: [4096, 2 << 20])
+        @Test("request line, headers and a 4 KiB or 2 MiB body arrive byte for byte, without Expect", arguments: [4096, 2 << 20])
     func requestArrivesExactly(bodySize: Int) async throws {
         let server = try TestServer(handler: answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
         defer { server.stop() }
@@ -163,7 +164,7 @@ struct CurlUpstreamClientTests {
         #expect(received.headerValues("User-Agent") == ["freedompay-sidecar/1"])
         #expect(received.headerValues("Accept") == ["application/json"])
         #expect(received.headerValues("Content-Type") == ["application/json"])
-        // The caller's fields, verbatim and in order (libcurl adds Host and Content-Length around them).
+        // The caller's fields, verbatim and in order (the client adds Host and Content-Length around them).
         let callerLines = received.headerLines.filter { line in
             !line.lowercased().hasPrefix("host:") && !line.lowercased().hasPrefix("content-length:")
         }
@@ -179,7 +180,7 @@ struct CurlUpstreamClientTests {
         ])
     }
 
-    @Test("libcurl adds no Accept, User-Agent or Content-Type of its own; framing fields are the client's")
+    @Test("the client adds no Accept, User-Agent or Content-Type of its own; framing fields are the client's")
     func noDefaultHeaders() async throws {
         let server = try TestServer(handler: answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
         defer { server.stop() }
@@ -367,7 +368,7 @@ struct CurlUpstreamClientTests {
             : "HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\r\n\(body)"
         let server = try TestServer(handler: answering(raw))
         defer { server.stop() }
-        let client = try makeClient { $0.maxResponseBytes = 1024 }
+        let client = try makeClient { $0.responseLimits.maxBodyBytes = 1024 }
         defer { client.shutdown() }
 
         let request = UpstreamRequest(method: "GET", url: server.baseURL + "/")
@@ -384,7 +385,7 @@ struct CurlUpstreamClientTests {
         }
     }
 
-    @Test("beyond maxConcurrentTransfers + maxQueuedTransfers, send throws .overloaded at once")
+    @Test("beyond maxConcurrentRequests + maxQueuedRequests, send throws .overloaded at once")
     func overloaded() async throws {
         let server = try TestServer(handler: { _, connection in
             connection.gateWaitThenAnswer()
@@ -392,8 +393,8 @@ struct CurlUpstreamClientTests {
         })
         defer { server.stop() }
         let client = try makeClient {
-            $0.maxConcurrentTransfers = 1
-            $0.maxQueuedTransfers = 0
+            $0.maxConcurrentRequests = 1
+            $0.maxQueuedRequests = 0
         }
         defer { client.shutdown() }
 
@@ -419,23 +420,23 @@ struct CurlUpstreamClientTests {
         })
         defer { server.stop() }
         let client = try makeClient {
-            $0.maxConcurrentTransfers = 1
-            $0.maxQueuedTransfers = 2
+            $0.maxConcurrentRequests = 1
+            $0.maxQueuedRequests = 2
         }
         defer { client.shutdown() }
 
         let first = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/1")) }
         await server.waitForRequests(1)
         let second = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/2")) }
-        try #require(await waitUntil { client.outstandingTransfers == 2 })
+        try #require(await waitUntil { client.queuedRequests == 1 })
         let third = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/3")) }
-        try #require(await waitUntil { client.outstandingTransfers == 3 })
+        try #require(await waitUntil { client.queuedRequests == 2 })
 
         let error = await sendExpectingError(client, UpstreamRequest(method: "GET", url: server.baseURL + "/4"))
         #expect(error == .overloaded)
         // Only the running transfer reached the server; two wait in this client's queue.
         #expect(server.requests.count == 1)
-        #expect(client.queuedTransfers == 2)
+        #expect(client.queuedRequests == 2)
 
         server.gate.open()
         for task in [first, second, third] {
@@ -452,7 +453,7 @@ struct CurlUpstreamClientTests {
             return true
         })
         defer { server.stop() }
-        let client = try makeClient { $0.maxConcurrentTransfers = 4 }
+        let client = try makeClient { $0.maxConcurrentRequests = 4 }
         defer { client.shutdown() }
 
         let results = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
@@ -474,7 +475,7 @@ struct CurlUpstreamClientTests {
         #expect(client.attemptCount == 40)
     }
 
-    @Test("after shutdown the worker stops and new requests fail")
+    @Test("after shutdown new requests fail")
     func shutdownStops() async throws {
         let server = try TestServer(handler: answering("HTTP/1.1 204 No Content\r\n\r\n"))
         defer { server.stop() }
@@ -482,7 +483,6 @@ struct CurlUpstreamClientTests {
 
         #expect(try await client.send(UpstreamRequest(method: "DELETE", url: server.baseURL + "/x")).status == 204)
         client.shutdown()
-        await client.waitUntilStopped()
 
         let error = await sendExpectingError(client, UpstreamRequest(method: "GET", url: server.baseURL + "/y"))
         #expect(error?.kind == "unreachable")

@@ -1,0 +1,52 @@
+#define _GNU_SOURCE
+#include "CLinuxEvents.h"
+
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+
+_Static_assert(CLE_EPOLLIN == EPOLLIN && CLE_EPOLLOUT == EPOLLOUT && CLE_EPOLLERR == EPOLLERR, "epoll flags");
+_Static_assert(CLE_EPOLLHUP == EPOLLHUP && CLE_EPOLLRDHUP == EPOLLRDHUP && (uint32_t)CLE_EPOLLET == (uint32_t)EPOLLET, "epoll flags");
+
+int cle_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int cle_epoll_add(int epfd, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event = {.events = events, .data = {.u64 = token}};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cle_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int timeout_ms) {
+    struct epoll_event ready[512];
+    if (max > 512) max = 512;
+    int count = epoll_wait(epfd, ready, max, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        events[i] = ready[i].events;
+        tokens[i] = ready[i].data.u64;
+    }
+    return count;
+}
+
+int cle_timerfd_create(void) {
+    return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+
+int cle_timerfd_arm(int fd, uint64_t deadline_ns) {
+    struct itimerspec spec = {0};
+    spec.it_value.tv_sec = (time_t)(deadline_ns / 1000000000u);
+    spec.it_value.tv_nsec = (long)(deadline_ns % 1000000000u);
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}
+
+int cle_affinity_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}
+
+int cle_accept_nonblocking(int listen_fd) {
+    return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

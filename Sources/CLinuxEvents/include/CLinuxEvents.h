@@ -1,0 +1,37 @@
+#ifndef C_LINUX_EVENTS_H
+#define C_LINUX_EVENTS_H
+
+#include <stdint.h>
+
+// epoll, timerfd and CPU affinity for the event loops. Glibc's Swift module does not
+// export these, and `struct epoll_event` is packed on x86_64, so the loop goes through
+// these small unpacked wrappers instead.
+
+enum {
+    CLE_EPOLLIN = 0x001,
+    CLE_EPOLLOUT = 0x004,
+    CLE_EPOLLERR = 0x008,
+    CLE_EPOLLHUP = 0x010,
+    CLE_EPOLLRDHUP = 0x2000,
+    CLE_EPOLLET = (int)(1u << 31),
+};
+
+/// epoll_create1(EPOLL_CLOEXEC).
+int cle_epoll_create(void);
+/// EPOLL_CTL_ADD of `fd` with `events`, reporting `token`.
+int cle_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
+/// epoll_wait into parallel arrays (at most 512 events); returns the count or -1.
+int cle_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int timeout_ms);
+
+/// A non-blocking, close-on-exec CLOCK_MONOTONIC timerfd.
+int cle_timerfd_create(void);
+/// Arms `fd` once at the absolute CLOCK_MONOTONIC time `deadline_ns` (0 disarms).
+int cle_timerfd_arm(int fd, uint64_t deadline_ns);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: a new connection, or -1 (errno set).
+int cle_accept_nonblocking(int listen_fd);
+
+/// CPUs in this process's affinity mask, or -1.
+int cle_affinity_cpu_count(void);
+
+#endif

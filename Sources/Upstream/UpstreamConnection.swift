@@ -1,0 +1,274 @@
+import HTTP1
+import SocketLoop
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One keep-alive connection to the upstream, on one event loop: non-blocking connect,
+/// TLS handshake, then one exchange at a time (write the request, parse the answer).
+/// Touched only on its loop.
+final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
+    private enum State {
+        case connecting
+        case handshaking
+        case exchanging
+        case idle
+        case closed
+    }
+
+    private unowned let pool: UpstreamPool
+    private let fd: Int32
+    private var transport: UpstreamTransport
+    private var state = State.connecting
+    private var exchange: UpstreamExchange?
+    private var outputOffset = 0
+    private var parser = HTTPResponseParser()
+    private var connectDeadline: UInt64
+    /// The upstream shut down its side: read until EOF, not just until a short read.
+    private var peerClosed = false
+
+    init(pool: UpstreamPool, fd: Int32, transport: UpstreamTransport, exchange: UpstreamExchange, connectDeadline: UInt64) {
+        self.pool = pool
+        self.fd = fd
+        self.transport = transport
+        self.exchange = exchange
+        self.connectDeadline = connectDeadline
+    }
+
+    /// Joins the loop; `connected` when the connect already finished.
+    func start(connected: Bool) {
+        do {
+            try pool.loop.register(fd, handler: self)
+        } catch {
+            fail(.unreachable("cannot watch the upstream socket: \(error)"), retryable: false)
+            return
+        }
+        armDeadline()
+        if connected { connectFinished() }
+    }
+
+    /// Sends `exchange` over this idle connection.
+    func reuse(for exchange: UpstreamExchange) {
+        self.exchange = exchange
+        beginExchange()
+    }
+
+    /// Closes an idle connection (pool shutdown or trimming).
+    func closeIdle() {
+        guard case .idle = state else { return }
+        close()
+    }
+
+    // MARK: EventLoopHandler, DeadlineHandler
+
+    func descriptorIsReady(readable: Bool, writable: Bool, peerClosed: Bool) {
+        if peerClosed { self.peerClosed = true }
+        switch state {
+        case .connecting: connectFinished()
+        case .handshaking: continueHandshake()
+        case .exchanging: pump()
+        case .idle:
+            // The server closed a pooled connection (or sent bytes nobody asked for): drop it
+            // now rather than at the next request.
+            if readable { closeAndReport() }
+        case .closed: return
+        }
+    }
+
+    func deadlineDidPass(now: UInt64) {
+        switch state {
+        case .connecting, .handshaking:
+            if now >= (exchange?.deadline ?? now) {
+                fail(.timedOut("no answer within the upstream timeout"), retryable: false)
+            } else {
+                fail(.timedOut("connecting to the upstream took longer than the connect timeout"), retryable: false)
+            }
+        case .exchanging:
+            fail(.timedOut("no complete answer within the upstream timeout"), retryable: false)
+        case .idle:
+            closeAndReport()
+        case .closed:
+            return
+        }
+    }
+
+    // MARK: Connect and handshake
+
+    private func connectFinished() {
+        let error = ClientSocket.pendingError(fd)
+        if error != 0 {
+            // Refused or reset before anything was sent: safe to try again.
+            fail(.unreachable("connect failed: \(String(cString: strerror(error)))"), retryable: true)
+            return
+        }
+        if transport.needsHandshake {
+            state = .handshaking
+            continueHandshake()
+        } else {
+            beginExchange()
+        }
+    }
+
+    private func continueHandshake() {
+        switch transport.handshake() {
+        case .done:
+            beginExchange()
+        case .inProgress:
+            return
+        case .failed(let error):
+            fail(error, retryable: false)
+        }
+    }
+
+    // MARK: The exchange
+
+    private func beginExchange() {
+        guard let exchange else { return }
+        state = .exchanging
+        outputOffset = 0
+        parser = HTTPResponseParser(limits: pool.responseLimits, requestWasHead: exchange.requestWasHead)
+        armDeadline()
+        pump()
+    }
+
+    /// Writes what is left of the request, then reads what has arrived of the answer.
+    private func pump() {
+        guard let exchange, case .exchanging = state else { return }
+        let bytes = exchange.requestBytes
+        while outputOffset < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                transport.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]), fd: fd)
+            }
+            switch result {
+            case .bytes(let count):
+                outputOffset += count
+            case .wouldBlock:
+                return
+            case .closed:
+                failBeforeAnswer("the upstream closed the connection while the request was sent")
+                return
+            case .failed(let error):
+                failBeforeAnswer(error)
+                return
+            }
+        }
+        readAnswer()
+    }
+
+    private func readAnswer() {
+        let buffer = pool.loop.readBuffer
+        while case .exchanging = state {
+            switch transport.read(into: buffer, fd: fd) {
+            case .bytes(let count):
+                parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                if parseAvailable() { return }
+                if count < buffer.count && !transport.mayHoldBufferedInput && !peerClosed { return }
+            case .wouldBlock:
+                return
+            case .closed:
+                inputEnded()
+                return
+            case .failed(let error):
+                if parser.hasReceivedBytes {
+                    fail(.brokenResponse("the upstream connection failed mid-answer: \(error.message)"), retryable: false)
+                } else {
+                    failBeforeAnswer(error)
+                }
+                return
+            }
+        }
+    }
+
+    /// Returns true when the exchange ended (answer complete or failed).
+    private func parseAvailable() -> Bool {
+        do {
+            while let event = try parser.next() {
+                if case .complete(let answer) = event {
+                    finish(answer)
+                    return true
+                }
+            }
+            return false
+        } catch {
+            fail(.brokenResponse("invalid answer from the upstream: \(error.message)"), retryable: false)
+            return true
+        }
+    }
+
+    private func inputEnded() {
+        guard parser.hasReceivedBytes else {
+            failBeforeAnswer("the upstream closed the connection before answering")
+            return
+        }
+        do {
+            finish(try parser.inputEnded())
+        } catch {
+            fail(.brokenResponse("the upstream's answer was cut off: \(error.message)"), retryable: false)
+        }
+    }
+
+    private func finish(_ answer: HTTPParsedResponse) {
+        guard let exchange else { return }
+        self.exchange = nil
+        // Back in the pool before the caller hears of it, so that a request it sends at once
+        // (a pipelined client) can reuse this connection.
+        if parser.connectionReusable {
+            state = .idle
+            pool.loop.setDeadline(EventLoop.now() + pool.idleTimeout, for: self)
+            pool.connectionBecameIdle(self)
+        } else {
+            closeAndReport()
+        }
+        exchange.succeed(UpstreamResponse(status: answer.head.status, headers: answer.head.headers, body: answer.body, reason: answer.head.reason))
+    }
+
+    /// Nothing of an answer arrived: refused, reset or closed first — safe to send again.
+    private func failBeforeAnswer(_ detail: String) {
+        fail(.unreachable(detail), retryable: true)
+    }
+
+    private func failBeforeAnswer(_ error: UpstreamTransportError) {
+        fail(error.asUpstreamError, retryable: error.isRetryable)
+    }
+
+    private func fail(_ error: UpstreamError, retryable: Bool) {
+        guard state != .closed else { return }
+        let exchange = self.exchange
+        self.exchange = nil
+        close()
+        pool.connection(self, failed: exchange, with: error, retryable: retryable)
+    }
+
+    private func closeAndReport() {
+        close()
+        pool.connectionClosed(self)
+    }
+
+    private func close() {
+        guard state != .closed else { return }
+        state = .closed
+        transport.close()
+        pool.loop.setDeadline(nil, for: self)
+        pool.loop.closeDescriptor(fd)
+    }
+
+    private func armDeadline() {
+        guard let exchange else { return }
+        switch state {
+        case .connecting, .handshaking:
+            pool.loop.setDeadline(min(connectDeadline, exchange.deadline), for: self)
+        default:
+            pool.loop.setDeadline(exchange.deadline, for: self)
+        }
+    }
+}
+
+extension UpstreamConnection {
+    var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+}

@@ -1,0 +1,38 @@
+/// One request from `send` until its completion ran: the serialized bytes (the same for
+/// every attempt, so a retry carries the same request id and signature), the deadline of
+/// the whole exchange, and the attempt count.
+final class UpstreamExchange {
+    let requestBytes: [UInt8]
+    let requestWasHead: Bool
+    /// End of the whole exchange on the loop clock, queueing and retries included.
+    let deadline: UInt64
+    private(set) var attempts = 0
+    private var completion: UpstreamCompletion?
+
+    init(requestBytes: [UInt8], requestWasHead: Bool, deadline: UInt64, completion: @escaping UpstreamCompletion) {
+        self.requestBytes = requestBytes
+        self.requestWasHead = requestWasHead
+        self.deadline = deadline
+        self.completion = completion
+    }
+
+    func beginAttempt() {
+        attempts += 1
+    }
+
+    func succeed(_ response: UpstreamResponse) {
+        var response = response
+        response.attempts = attempts
+        finish(.success(response))
+    }
+
+    func fail(_ error: UpstreamError) {
+        finish(.failure(error))
+    }
+
+    private func finish(_ result: Result<UpstreamResponse, UpstreamError>) {
+        guard let completion else { return }
+        self.completion = nil
+        completion(result, attempts)
+    }
+}
