@@ -31,8 +31,10 @@ let package = Package(
         ),
         // libcurl's variadic setopt, made callable from Swift.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        // The upstream HTTPS client on a libcurl multi handle.
-        .target(name: "Upstream", dependencies: ["CCurl", "HTTP1"]),
+        // OpenSSL's libssl and libcrypto, with C wrappers for what OpenSSL 3 spells as macros.
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        // The upstream HTTPS client on a libcurl multi handle; its TLS layer on OpenSSL.
+        .target(name: "Upstream", dependencies: ["CCurl", "COpenSSL", "HTTP1"]),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
         .target(
             name: "Sidecar",
