@@ -10,12 +10,12 @@ import Glibc
 /// needs next, and after `.wantRead` or `.wantWrite` the caller waits for that readiness
 /// on the socket and repeats the same call.
 public final class TLSStream {
-    public enum HandshakeResult: Equatable {
+    public enum HandshakeResult: Equatable, Sendable {
         case done, wantRead, wantWrite
         case failed(TLSFailure)
     }
 
-    public enum IOResult: Equatable {
+    public enum IOResult: Equatable, Sendable {
         case bytes(Int)
         case wantRead, wantWrite
         /// The peer sent close_notify.
