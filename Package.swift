@@ -57,7 +57,9 @@ let package = Package(
         // Blocking loopback clients and servers for integration tests.
         .target(
             name: "LoopbackTestSupport",
-            dependencies: ["HTTP1", "HTTPServer", "SocketLoop", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "COpenSSL", "HTTP1", "HTTPServer", "SocketLoop", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/LoopbackTestSupport",
             resources: [.copy("Conformance")]
         ),
