@@ -128,7 +128,7 @@ import Glibc
             }
             #expect(failure.code == "upstream_tls_version")
             #expect(failure.message.contains("we require 1.2 or later"))
-            #expect(failure.message.contains("protocol version"))
+            #expect(failure.message.hasSuffix("tlsv1 alert protocol version (host 127.0.0.1)"))
         }
     }
 
@@ -238,6 +238,39 @@ import Glibc
                 return
             }
             #expect(failure.message == "socket error during the TLS handshake: Broken pipe (host 127.0.0.1)")
+        }
+    }
+
+    @Test func plainHTTPServerIsNotTLS() async throws {
+        try await withTestPKI { pki in
+            let result = try handshakeOverSocketPair(pki) { peer in
+                let answer = Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8)
+                #expect(answer.withUnsafeBytes { send(peer, $0.baseAddress, $0.count, 0) } == answer.count)
+            }
+            guard case .failed(let failure) = result, case .protocolVersion = failure else {
+                Issue.record("got \(result)")
+                return
+            }
+            #expect(failure.code == "upstream_tls_version")
+            #expect(
+                failure.message
+                    == "the server's reply is not TLS 1.2 or later (is it a TLS port?): wrong version number (host 127.0.0.1)"
+            )
+        }
+    }
+
+    @Test func bundleWithoutCertificatesIsASetupError() async throws {
+        try await withTestPKI { pki in
+            let path = "\(pki.directory)/empty.pem"
+            let fd = creat(path, 0o600)
+            #expect(fd >= 0)
+            close(fd)
+            #expect {
+                try TLSContext(settings: TLSSettings(caBundlePath: path))
+            } throws: { error in
+                "\(error)"
+                    == "cannot load the CA bundle \(path): error:05800088:x509 certificate routines::no certificate or crl found"
+            }
         }
     }
 

@@ -39,12 +39,18 @@ extension TLSFailure {
         if sslError == SSL_ERROR_SYSCALL && queue.isEmpty {
             return .connectionFailed(socketFailureReason(systemError, during: "the TLS handshake", host: host))
         }
+        // The server's first record has a version byte we do not speak: often a plain
+        // HTTP (or other non-TLS) server on that port.
+        if queue.containsSSLReason(SSL_R_WRONG_VERSION_NUMBER) {
+            return .protocolVersion(
+                "the server's reply is not TLS \(minimumVersion.rawValue) or later (is it a TLS port?): \(queue.firstReason) \(host)"
+            )
+        }
         if queue.containsSSLReason(
-            SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, SSL_R_NO_PROTOCOLS_AVAILABLE,
-            SSL_R_WRONG_VERSION_NUMBER)
+            SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_TLSV1_ALERT_PROTOCOL_VERSION, SSL_R_NO_PROTOCOLS_AVAILABLE)
         {
             return .protocolVersion(
-                "no TLS version in common (we require \(minimumVersion.rawValue) or later), or the server does not speak TLS: \(queue.firstReason) \(host)"
+                "no TLS version in common: we require \(minimumVersion.rawValue) or later: \(queue.firstReason) \(host)"
             )
         }
         // OpenSSL 3 reports a bare EOF as SSL_ERROR_SSL with this reason, not as SYSCALL.
