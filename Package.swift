@@ -31,8 +31,10 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // OpenSSL's libssl and libcrypto, with C wrappers for what OpenSSL 3 spells as macros.
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The upstream HTTP/1.1 client on the event loops, TLS through OpenSSL.
-        .target(name: "Upstream", dependencies: ["HTTP1", "SocketLoop"]),
+        .target(name: "Upstream", dependencies: ["COpenSSL", "HTTP1", "SocketLoop"]),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
         .target(
             name: "Sidecar",
@@ -55,7 +57,9 @@ let package = Package(
         // Blocking loopback clients and servers for integration tests.
         .target(
             name: "LoopbackTestSupport",
-            dependencies: ["HTTP1", "HTTPServer", "SocketLoop", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "COpenSSL", "HTTP1", "HTTPServer", "SocketLoop", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/LoopbackTestSupport",
             resources: [.copy("Conformance")]
         ),

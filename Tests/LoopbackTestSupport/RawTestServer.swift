@@ -111,13 +111,11 @@ public final class TestServer: @unchecked Sendable {
 
     public let port: UInt16
     public let gate = BlockingGate()
-    private let listenFD: Int32
-    private let wakePipe: (read: Int32, write: Int32)
+    private let acceptor: LoopbackAcceptor
     private let handler: Handler
     private let condition = NSCondition()
     private var _requests: [ReceivedRequest] = []
     private var _connections = 0
-    private var stopped = false
     private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// Bytes written as soon as a connection is accepted, after which it is closed
@@ -127,29 +125,17 @@ public final class TestServer: @unchecked Sendable {
     public init(greeting: [UInt8]? = nil, handler: @escaping Handler = { _, _ in false }) throws {
         self.handler = handler
         self.greeting = greeting
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestServerError.socket(errno) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        self.acceptor = try LoopbackAcceptor()
+        self.port = acceptor.port
+        acceptor.start { [self] client in
+            condition.lock()
+            let index = _connections
+            _connections += 1
+            condition.unlock()
+            let connection = TestConnection(fd: client, index: index, gate: gate)
+            let thread = Thread { [self] in serve(connection) }
+            thread.start()
         }
-        guard bound == 0, listen(fd, 64) == 0 else { Glibc.close(fd); throw TestServerError.socket(errno) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        self.port = UInt16(bigEndian: address.sin_port)
-        self.listenFD = fd
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { Glibc.close(fd); throw TestServerError.socket(errno) }
-        self.wakePipe = (fds[0], fds[1])
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -181,37 +167,7 @@ public final class TestServer: @unchecked Sendable {
     /// Opens the gate and stops accepting. Connection threads end when their peers close.
     public func stop() {
         gate.open()
-        condition.lock()
-        let wasStopped = stopped
-        stopped = true
-        condition.unlock()
-        if !wasStopped {
-            var byte: UInt8 = 1
-            _ = Glibc.write(wakePipe.write, &byte, 1)
-        }
-    }
-
-    private func acceptLoop() {
-        while true {
-            var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 { if errno == EINTR { continue } else { break } }
-            if fds[1].revents != 0 { break }
-            guard fds[0].revents != 0 else { continue }
-            let client = accept(listenFD, nil, nil)
-            if client < 0 { continue }
-            condition.lock()
-            let index = _connections
-            _connections += 1
-            condition.unlock()
-            let connection = TestConnection(fd: client, index: index, gate: gate)
-            let thread = Thread { [self] in serve(connection) }
-            thread.start()
-        }
-        Glibc.close(listenFD)
-        Glibc.close(wakePipe.read)
-        Glibc.close(wakePipe.write)
+        acceptor.stop()
     }
 
     private func serve(_ connection: TestConnection) {
@@ -273,21 +229,7 @@ public final class RefusingPort: @unchecked Sendable {
     private let fd: Int32
 
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestServerError.socket(errno) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { Glibc.close(fd); throw TestServerError.socket(errno) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        self.fd = fd
-        self.port = UInt16(bigEndian: address.sin_port)
+        (fd, port) = try LoopbackSocket.bind(listening: false)
     }
 
     deinit { Glibc.close(fd) }
