@@ -17,6 +17,7 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
     private let attempts = Atomic(0)
     private let queued = Atomic(0)
     private let isShutDown = Atomic(false)
+    private let tls: TLSContext
     private let perLoopConnections: Int
     private let perLoopQueue: Int
 
@@ -35,6 +36,16 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
         }
         guard configuration.maxConcurrentRequests >= 1, configuration.maxQueuedRequests >= 0, configuration.retriesBeforeResponse >= 0 else {
             throw UpstreamSetupError("limits out of range")
+        }
+        guard let minimumVersion = TLSVersion(rawValue: configuration.minimumTLSVersion) else {
+            throw UpstreamSetupError("minimum TLS version must be 1.2 or 1.3, not \(configuration.minimumTLSVersion)")
+        }
+        var settings = TLSSettings(caBundlePath: configuration.caBundlePath, minimumVersion: minimumVersion)
+        do {
+            if let pins = configuration.pinnedPublicKey { settings.pinnedPublicKeys = try TLSSettings.parsePinnedPublicKeys(pins) }
+            tls = try TLSContext(settings: settings)
+        } catch {
+            throw UpstreamSetupError(error.description)
         }
         self.configuration = configuration
         self.loops = loops
@@ -94,9 +105,8 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
         queued.add(delta, ordering: .relaxed)
     }
 
-    func makeTransport(fd: Int32, origin: UpstreamOrigin) throws(UpstreamError) -> UpstreamTransport {
-        guard !origin.useTLS else { throw .unreachable("https is not available yet") }
-        return .plain
+    func makeTransport(fd: Int32, origin: UpstreamOrigin) -> UpstreamTransport {
+        origin.useTLS ? .tls(tls.makeClientStream(fd: fd, serverName: origin.host)) : .plain
     }
 
     private func pool(for origin: UpstreamOrigin, on loop: EventLoop) -> UpstreamPool {

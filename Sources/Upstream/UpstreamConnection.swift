@@ -21,7 +21,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
 
     private unowned let pool: UpstreamPool
     private let fd: Int32
-    private var transport: UpstreamTransport
+    private let transport: UpstreamTransport
     private var state = State.connecting
     private var exchange: UpstreamExchange?
     private var outputOffset = 0
@@ -119,7 +119,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         case .inProgress:
             return
         case .failed(let error):
-            fail(error, retryable: false)
+            fail(error.asUpstreamError, retryable: error.isRetryable)
         }
     }
 

@@ -33,20 +33,68 @@ enum UpstreamTransportIO {
 enum UpstreamHandshakeProgress {
     case done
     case inProgress
-    case failed(UpstreamError)
+    case failed(UpstreamTransportError)
 }
 
 /// Plain TCP or TLS over one socket; both are non-blocking and edge-driven by the loop.
 struct UpstreamTransport {
-    static var plain: UpstreamTransport { UpstreamTransport() }
+    private let tls: TLSStream?
 
-    var needsHandshake: Bool { false }
+    static var plain: UpstreamTransport { UpstreamTransport(tls: nil) }
+
+    static func tls(_ stream: TLSStream) -> UpstreamTransport { UpstreamTransport(tls: stream) }
+
+    var needsHandshake: Bool { tls != nil }
     /// TLS may hold decrypted input that no socket edge will announce: read until it says so.
-    var mayHoldBufferedInput: Bool { false }
+    var mayHoldBufferedInput: Bool { tls != nil }
 
-    mutating func handshake() -> UpstreamHandshakeProgress { .done }
+    func handshake() -> UpstreamHandshakeProgress {
+        guard let tls else { return .done }
+        switch tls.handshake() {
+        case .done: return .done
+        case .wantRead, .wantWrite: return .inProgress
+        case .failed(let failure): return .failed(UpstreamTransport.error(from: failure))
+        }
+    }
 
     func write(_ bytes: UnsafeRawBufferPointer, fd: Int32) -> UpstreamTransportIO {
+        guard let tls else { return UpstreamTransport.sendPlain(bytes, fd: fd) }
+        switch tls.write(bytes) {
+        case .bytes(let count): return .bytes(count)
+        case .wantRead, .wantWrite: return .wouldBlock
+        case .closed: return .closed
+        case .failed(let failure): return .failed(UpstreamTransport.error(from: failure))
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, fd: Int32) -> UpstreamTransportIO {
+        guard let tls else { return UpstreamTransport.receivePlain(into: buffer, fd: fd) }
+        switch tls.read(into: buffer) {
+        case .bytes(let count): return .bytes(count)
+        case .wantRead, .wantWrite: return .wouldBlock
+        case .closed: return .closed
+        case .failed(let failure):
+            // A TCP end without close_notify is an end of input like any other: the response
+            // parser decides whether the answer was complete (close-delimited) or cut off.
+            if tls.endedWithoutCloseNotify { return .closed }
+            return .failed(UpstreamTransport.error(from: failure))
+        }
+    }
+
+    func close() {
+        tls?.close()
+    }
+
+    private static func error(from failure: TLSFailure) -> UpstreamTransportError {
+        if case .connectionFailed(let message) = failure {
+            // The connection broke (reset, EOF) rather than failing verification: nothing of an
+            // answer arrived, so the caller may retry.
+            return UpstreamTransportError(error: .unreachable(message), isRetryable: true)
+        }
+        return UpstreamTransportError(error: .tlsFailed(code: failure.code, message: failure.message), isRetryable: false)
+    }
+
+    private static func sendPlain(_ bytes: UnsafeRawBufferPointer, fd: Int32) -> UpstreamTransportIO {
         while true {
             let count = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
             if count >= 0 { return .bytes(count) }
@@ -56,7 +104,7 @@ struct UpstreamTransport {
         }
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, fd: Int32) -> UpstreamTransportIO {
+    private static func receivePlain(into buffer: UnsafeMutableRawBufferPointer, fd: Int32) -> UpstreamTransportIO {
         while true {
             let count = recv(fd, buffer.baseAddress, buffer.count, 0)
             if count > 0 { return .bytes(count) }
@@ -66,8 +114,6 @@ struct UpstreamTransport {
             return .failed(UpstreamTransport.socketError("recv"))
         }
     }
-
-    func close() {}
 
     static func socketError(_ operation: String) -> UpstreamTransportError {
         let code = errno

@@ -296,7 +296,7 @@ struct HTTPUpstreamClientTests {
         #expect(server.connectionCount == 1)
     }
 
-    @Test("a TLS handshake failure (plain HTTP answer to https) is .unreachable and not retried")
+    @Test("a TLS handshake failure (plain HTTP answer to https) is .tlsFailed with its own code and not retried")
     func tlsFailureUnreachable() async throws {
         let server = try TestServer(greeting: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8))
         defer { server.stop() }
@@ -305,10 +305,12 @@ struct HTTPUpstreamClientTests {
 
         let error = await sendExpectingError(client, UpstreamRequest(method: "POST", url: "https://127.0.0.1:\(server.port)/", body: [1]))
 
-        guard case .unreachable = error else {
-            Issue.record("expected .unreachable, got \(String(describing: error))")
+        guard case .tlsFailed(let code, let message) = error else {
+            Issue.record("expected .tlsFailed, got \(String(describing: error))")
             return
         }
+        #expect(code == "upstream_tls_version")
+        #expect(message.contains("is it a TLS port?"))
         #expect(client.attemptCount == 1)
         #expect(server.connectionCount == 1)
     }
