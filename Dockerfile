@@ -3,9 +3,9 @@
 # ---- build: the release binary, Swift runtime linked statically ----
 FROM swift:6.2-bookworm AS build
 
-# libcurl is the upstream HTTPS client (linked dynamically; its runtime is libcurl4 below).
+# OpenSSL is the upstream client's TLS (linked dynamically; its runtime is libssl3 below).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends 'libcurl4-openssl-dev=7.88.1-10+deb12u*' \
+    && apt-get install -y --no-install-recommends 'libssl-dev=3.0.*' \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -20,15 +20,15 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product freedompay-sidecar \
     && install -D -m 0755 .build/release/freedompay-sidecar /out/freedompay-sidecar
 
-# ---- runtime: glibc + libcurl + CA roots, nothing else ----
+# ---- runtime: glibc + libssl3 + CA roots, nothing else ----
 FROM debian:bookworm-slim
 
-# libcurl4 stays on bookworm's 7.88.1 series (the one the binary was linked against).
+# libssl3 stays on bookworm's 3.0 series (the one the binary was linked against).
 # ca-certificates is left unpinned on purpose: the trust store must track Debian's updates,
 # and Debian stable keeps only the newest revision, so an exact pin would break rebuilds.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends 'libcurl4=7.88.1-10+deb12u*' ca-certificates \
+    && apt-get install -y --no-install-recommends 'libssl3=3.0.*' ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 65532 sidecar \
     && useradd --system --uid 65532 --gid 65532 --no-create-home \

@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Sidecar",
             dependencies: [
-                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream",
+                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and tests need, only when missing (Debian/Ubuntu).
-#   build:   libcurl4-openssl-dev (the upstream HTTPS client), curl
+#   build:   libssl-dev (TLS of the upstream client), curl
 #   tests:   python3, node >= 18, java >= 17 (example clients in scripts/clients)
 set -euo pipefail
 
 missing=()
-dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing+=(libcurl4-openssl-dev)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 command -v curl >/dev/null || missing+=(curl)
 if [[ "${1:-}" == "--tests" ]]; then
   command -v python3 >/dev/null || missing+=(python3 python3-venv)

@@ -3,6 +3,9 @@
 
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+#include <errno.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
@@ -49,4 +52,23 @@ int cle_affinity_cpu_count(void) {
 
 int cle_accept_nonblocking(int listen_fd) {
     return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+static const uint32_t directory_events =
+    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+
+int cle_inotify_add_directory(int fd, const char *directory) {
+    return inotify_add_watch(fd, directory, directory_events);
+}
+
+int cle_inotify_watch_directory(const char *directory) {
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) return -1;
+    if (cle_inotify_add_directory(fd, directory) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }

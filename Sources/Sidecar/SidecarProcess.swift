@@ -14,19 +14,31 @@ public enum SidecarProcess {
         hangup.setEventHandler { sidecar.reloadKey(onlyIfChanged: false, reason: "SIGHUP") }
         hangup.resume()
 
-        let poll = DispatchSource.makeTimerSource(queue: queue)
-        let interval = sidecar.configuration.keyReloadInterval
-        poll.schedule(deadline: .now() + interval, repeating: interval)
-        poll.setEventHandler { sidecar.reloadKey(onlyIfChanged: true, reason: "key file changed") }
-        poll.resume()
+        let watcher = watchKeyFile(of: sidecar, queue: queue)
 
         sidecar.start()
         let signalName = await TerminationSignal.wait()
         sidecar.logger.notice("shutdown requested", metadata: ["signal": "\(signalName)"])
-        poll.cancel()
+        watcher?.cancel()
         hangup.cancel()
         // A requested stop exits 0 even when the drain timed out; the log line says which.
         _ = await sidecar.shutdown()
         return 0
+    }
+
+    /// inotify on the key's directory; polling only where inotify is unavailable.
+    private static func watchKeyFile(of sidecar: Sidecar, queue: DispatchQueue) -> (any DispatchSourceProtocol)? {
+        guard case .file(let path) = sidecar.keyStore.source else { return nil }
+        let reload: @Sendable () -> Void = { sidecar.reloadKey(onlyIfChanged: true, reason: "key file changed") }
+        if let watcher = KeyFileWatcher(path: path, queue: queue, onChange: reload) {
+            return watcher.source
+        }
+        sidecar.logger.warning("inotify unavailable; polling the key file", metadata: ["interval_seconds": .stringConvertible(sidecar.configuration.keyReloadInterval)])
+        let poll = DispatchSource.makeTimerSource(queue: queue)
+        let interval = sidecar.configuration.keyReloadInterval
+        poll.schedule(deadline: .now() + interval, repeating: interval)
+        poll.setEventHandler(handler: reload)
+        poll.resume()
+        return poll
     }
 }

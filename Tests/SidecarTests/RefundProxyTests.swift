@@ -4,7 +4,7 @@ import LoopbackTestSupport
 import Testing
 @testable import Sidecar
 
-/// The refund path end to end over loopback sockets: client → sidecar → libcurl → fake Freedom Pay.
+/// The refund path end to end over loopback sockets: client → sidecar → upstream client → fake Freedom Pay.
 @Suite(.timeLimit(.minutes(1))) struct RefundProxyTests {
     @Test func refundIsSignedForwardedAndAnsweredUnchanged() async throws {
         let (upstream, fake) = try startFakeFreedomPay()

@@ -31,6 +31,12 @@ int cle_timerfd_arm(int fd, uint64_t deadline_ns);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: a new connection, or -1 (errno set).
 int cle_accept_nonblocking(int listen_fd);
 
+/// A non-blocking inotify descriptor watching `directory` for entries created, moved in or
+/// out, deleted, rewritten or changed in mode; -1 on failure (errno set).
+int cle_inotify_watch_directory(const char *directory);
+/// Adds another directory to an inotify descriptor; -1 on failure.
+int cle_inotify_add_directory(int fd, const char *directory);
+
 /// CPUs in this process's affinity mask, or -1.
 int cle_affinity_cpu_count(void);
 
