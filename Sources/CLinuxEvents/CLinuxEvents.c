@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <errno.h>
 #include <sys/socket.h>
@@ -71,4 +72,18 @@ int cle_inotify_watch_directory(const char *directory) {
         return -1;
     }
     return fd;
+}
+
+int cle_fill_random(void *buffer, unsigned long length) {
+    unsigned char *bytes = buffer;
+    while (length > 0) {
+        ssize_t count = getrandom(bytes, length, 0);
+        if (count < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        bytes += count;
+        length -= (unsigned long)count;
+    }
+    return 0;
 }

@@ -3,17 +3,41 @@ public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        encode(Array(bytes))
+    }
+
+    /// The concrete form the signer calls per request (no generic iteration).
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next(), b2 = iterator.next()
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
-            if let b1 { out.append(alphabet[Int((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6)]) }
-            if let b2 { out.append(alphabet[Int(b2 & 0x3F)]) }
-        }
+        append(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the encoding of `bytes` to `out`.
+    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count * 4 + 2) / 3)
+        bytes.withUnsafeBufferPointer { input in
+            var index = 0
+            while index + 3 <= input.count {
+                let b0 = input[index], b1 = input[index + 1], b2 = input[index + 2]
+                out.append(alphabet[Int(b0 >> 2)])
+                out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+                out.append(alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)])
+                out.append(alphabet[Int(b2 & 0x3F)])
+                index += 3
+            }
+            let rest = input.count - index
+            if rest == 1 {
+                let b0 = input[index]
+                out.append(alphabet[Int(b0 >> 2)])
+                out.append(alphabet[Int((b0 & 0x03) << 4)])
+            } else if rest == 2 {
+                let b0 = input[index], b1 = input[index + 1]
+                out.append(alphabet[Int(b0 >> 2)])
+                out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+                out.append(alphabet[Int((b1 & 0x0F) << 2)])
+            }
+        }
     }
 
     /// Decodes unpadded base64url; `nil` for any other character, padding, or a dangling bit.

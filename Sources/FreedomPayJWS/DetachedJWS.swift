@@ -3,9 +3,19 @@ public enum DetachedJWS {
     /// `b64url(header) + ".." + b64url(signature)`, where the signature covers
     /// `b64url(header) + "." + b64url(payload)` and payload is the exact body bytes.
     public static func sign(header: JOSEHeader, payload: [UInt8], key: SigningKey) -> String {
-        let encodedHeader = Base64URL.encode(header.serialized())
+        sign(encodedHeader: encode(header), payload: payload, key: key)
+    }
+
+    /// The same with the header already encoded (`encode(_:)`), which a caller signing many
+    /// requests for one route computes once.
+    public static func sign(encodedHeader: String, payload: [UInt8], key: SigningKey) -> String {
         let signature = key.sign(signingInput(encodedHeader: encodedHeader, payload: payload))
         return encodedHeader + ".." + Base64URL.encode(signature)
+    }
+
+    /// `b64url(header)`, the first part of the signature value.
+    public static func encode(_ header: JOSEHeader) -> String {
+        Base64URL.encode(header.serialized())
     }
 
     /// The decoded header bytes of a detached JWS if its signature over `payload` is valid.
@@ -21,6 +31,9 @@ public enum DetachedJWS {
     }
 
     static func signingInput(encodedHeader: String, payload: [UInt8]) -> [UInt8] {
-        Array((encodedHeader + "." + Base64URL.encode(payload)).utf8)
+        var input = Array(encodedHeader.utf8)
+        input.append(UInt8(ascii: "."))
+        Base64URL.append(payload, to: &input)
+        return input
     }
 }

@@ -78,7 +78,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let proxy = ProxyResponder(
         routes: configuration.routes, keyStore: keyStore, merchantID: configuration.authID, keyID: configuration.keyID,
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
-        userAgent: "freedompay-sidecar/\(Sidecar.version)")
+        userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops)
     let readiness = Readiness()
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,

@@ -2,6 +2,7 @@ import FreedomPayJWS
 import HTTP1
 import HTTPServer
 import Logging
+import SocketLoop
 import Upstream
 
 /// The sidecar's request path: route → validate → request id → sign → forward → pass back.
@@ -17,11 +18,17 @@ final class ProxyResponder: HTTPResponder {
     let userAgent: String
     private let requestIDs: RequestIDPolicy
     private let validator = BodyValidator()
+    /// Random bytes for generated request ids, one block per event loop.
+    private let randomBlocks: LoopLocal<RandomBlock>
+    /// `b64url(JOSE header)` per route path: the header depends on the route, the merchant,
+    /// the method (always POST), the algorithm and the key id — not on the key bytes — so it
+    /// stays valid across key rotation.
+    private let encodedHeaders: [String: String]
 
     /// Client headers that may reach Freedom Pay; everything else stays here.
     static let forwardedClientHeaders = ["Accept-Language", "traceparent", "tracestate"]
 
-    init(routes: RouteTable, keyStore: KeyStore, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String, metrics: SidecarMetrics, logger: Logger, userAgent: String) {
+    init(routes: RouteTable, keyStore: KeyStore, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String, metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup) {
         self.routes = routes
         self.keyStore = keyStore
         self.merchantID = merchantID
@@ -32,6 +39,13 @@ final class ProxyResponder: HTTPResponder {
         self.logger = logger
         self.userAgent = userAgent
         self.requestIDs = RequestIDPolicy(merchantID: merchantID)
+        self.randomBlocks = LoopLocal(loops) { _ in RandomBlock() }
+        var encodedHeaders: [String: String] = [:]
+        for route in routes.routes {
+            let header = route.headerLayout.header(path: route.path, merchantID: merchantID, method: "POST", algorithm: keyStore.algorithm, keyID: keyID)
+            encodedHeaders[route.path] = DetachedJWS.encode(header)
+        }
+        self.encodedHeaders = encodedHeaders
     }
 
     /// What one request did, for its log line and metrics.
@@ -53,7 +67,7 @@ final class ProxyResponder: HTTPResponder {
         let upstreamRequest: UpstreamRequest
         let route: Route
         do {
-            (upstreamRequest, route) = try prepare(request, outcome: &outcome)
+            (upstreamRequest, route) = try prepare(request, random: randomBlocks[writer.loop], outcome: &outcome)
         } catch {
             finish(request, with: error, outcome: outcome, started: started, writer: writer)
             return
@@ -97,7 +111,7 @@ final class ProxyResponder: HTTPResponder {
     }
 
     /// Everything before the upstream: route, checks, request id, validation, signature.
-    private func prepare(_ request: HTTPRequest, outcome: inout Outcome) throws(SidecarError) -> (UpstreamRequest, Route) {
+    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (UpstreamRequest, Route) {
         let head = request.head
         guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
         guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
@@ -113,14 +127,15 @@ final class ProxyResponder: HTTPResponder {
         try checkContentType(head.headers)
         let action = try self.action(for: route, headers: head.headers)
         outcome.action = action
-        let assigned = try requestIDs.requestID(for: head.headers)
+        let assigned = try requestIDs.requestID(for: head.headers, random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
         try validator.validate(request.body, policy: route.body)
 
         let key = keyStore.key
-        let joseHeader = route.headerLayout.header(path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID)
-        let signature = DetachedJWS.sign(header: joseHeader, payload: request.body, key: key)
+        let encodedHeader = encodedHeaders[route.path] ?? DetachedJWS.encode(
+            route.headerLayout.header(path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID))
+        let signature = DetachedJWS.sign(encodedHeader: encodedHeader, payload: request.body, key: key)
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/json"),
             HTTPHeader(name: "Accept", value: "application/json"),

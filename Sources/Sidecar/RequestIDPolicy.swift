@@ -16,7 +16,8 @@ struct RequestIDPolicy: Sendable {
         case generated
     }
 
-    func requestID(for headers: [HTTPHeader]) throws(SidecarError) -> (id: String, source: Source) {
+    /// `random` is the calling loop's block (see `ProxyResponder`).
+    func requestID(for headers: [HTTPHeader], random: RandomBlock = RandomBlock(blockSize: 16)) throws(SidecarError) -> (id: String, source: Source) {
         let explicit = headers.values(named: "X-Request-Id")
         if !explicit.isEmpty {
             guard explicit.count == 1 else { throw .invalidRequestID("send X-Request-Id once") }
@@ -32,6 +33,6 @@ struct RequestIDPolicy: Sendable {
             }
             return (UUIDText.version8(merchantID: merchantID, idempotencyKey: key), .idempotencyKey)
         }
-        return (UUIDText.version7(), .generated)
+        return (UUIDText.version7(random: random), .generated)
     }
 }

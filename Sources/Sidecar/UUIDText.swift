@@ -1,5 +1,10 @@
 import Crypto
-import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// UUIDs as the canonical 36-character text the upstream expects.
 enum UUIDText {
@@ -17,14 +22,22 @@ enum UUIDText {
         return true
     }
 
-    /// A UUIDv7 (RFC 9562 §5.7): 48-bit Unix milliseconds, then random bits.
-    static func version7(now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { bytes = Array($0) }
-        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - UInt64(i)))) }
+    /// A UUIDv7 (RFC 9562 §5.7): 48-bit Unix milliseconds, then random bits from `random`.
+    static func version7(random: RandomBlock, unixMilliseconds: UInt64 = UUIDText.unixMilliseconds()) -> String {
+        var bytes = random.next16()
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: unixMilliseconds >> (8 * (5 - UInt64(i)))) }
         return format(setVersion(7, in: bytes))
+    }
+
+    /// A UUIDv7 with fresh randomness, off the hot path (the sandbox).
+    static func version7() -> String {
+        version7(random: RandomBlock(blockSize: 16))
+    }
+
+    static func unixMilliseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(max(0, now.tv_sec)) * 1000 + UInt64(now.tv_nsec / 1_000_000)
     }
 
     /// A UUIDv8 (RFC 9562 §5.8) from SHA-256 over a domain tag, the merchant and the key,

@@ -37,6 +37,9 @@ int cle_inotify_watch_directory(const char *directory);
 /// Adds another directory to an inotify descriptor; -1 on failure.
 int cle_inotify_add_directory(int fd, const char *directory);
 
+/// Fills `buffer` from the kernel's CSPRNG (getrandom); 0 on success, -1 on failure.
+int cle_fill_random(void *buffer, unsigned long length);
+
 /// CPUs in this process's affinity mask, or -1.
 int cle_affinity_cpu_count(void);
 
