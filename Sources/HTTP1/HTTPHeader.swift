@@ -31,13 +31,23 @@ extension Array where Element == HTTPHeader {
 }
 
 extension StringProtocol {
-    /// ASCII case-insensitive comparison, as header names require.
+    /// ASCII case-insensitive comparison, as header names require. Inlinable so that every
+    /// caller gets a specialized loop: the generic one costs ~10% of a proxied request.
+    @inlinable
     public func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
-        return zip(a, b).allSatisfy { x, y in
-            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        var i = a.startIndex, j = b.startIndex
+        while i != a.endIndex {
+            let x = a[i], y = b[j]
+            if x != y {
+                let folded = x | 0x20
+                guard folded == y | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+            }
+            a.formIndex(after: &i)
+            b.formIndex(after: &j)
         }
+        return true
     }
 
     /// Without leading and trailing spaces and tabs (RFC 9110 §5.6.3 OWS).

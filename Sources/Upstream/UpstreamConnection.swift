@@ -69,7 +69,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         switch state {
         case .connecting: connectFinished()
         case .handshaking: continueHandshake()
-        case .exchanging: pump()
+        case .exchanging: pump(readable: readable)
         case .idle:
             // The server closed a pooled connection (or sent bytes nobody asked for): drop it
             // now rather than at the next request.
@@ -131,11 +131,12 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         outputOffset = 0
         parser = HTTPResponseParser(limits: pool.responseLimits, requestWasHead: exchange.requestWasHead)
         armDeadline()
-        pump()
+        // Nothing can have arrived before the request went out; the socket's next edge says when.
+        pump(readable: false)
     }
 
     /// Writes what is left of the request, then reads what has arrived of the answer.
-    private func pump() {
+    private func pump(readable: Bool) {
         guard let exchange, case .exchanging = state else { return }
         let bytes = exchange.requestBytes
         while outputOffset < bytes.count {
@@ -155,7 +156,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
                 return
             }
         }
-        readAnswer()
+        if readable || peerClosed { readAnswer() }
     }
 
     private func readAnswer() {
