@@ -171,7 +171,7 @@ struct HTTPUpstreamClientTLSTests {
     }
 
     @Test(
-        "after the idle timeout closed the connection, the next one resumes the TLS session (pin checked again)",
+        "after the idle timeout closed the connection, the next one resumes the TLS session (also with a pin set)",
         arguments: [TLSTestServer.ProtocolVersion.tls12, .tls13])
     func idleCloseThenResumption(version: TLSTestServer.ProtocolVersion) async throws {
         try await withTestPKI { pki in
