@@ -19,8 +19,10 @@ public struct TLSReceivedRequest: Sendable {
 /// A blocking HTTPS/1.1 server on an ephemeral 127.0.0.1 port: one thread accepts, one
 /// thread per connection does the TLS handshake, parses requests with `HTTPRequestParser`,
 /// records them and answers each with the canned `response`, keeping the connection
-/// alive while the client asks to. Counts handshakes and resumed sessions.
-/// `@unchecked Sendable`: mutable state is behind `lock`; the SSL_CTX is read-only after init.
+/// alive while the client asks to. Counts handshakes and resumed sessions. The identity
+/// (and protocol version) it presents can be switched for new connections with `present`.
+/// `@unchecked Sendable`: mutable state is behind `lock`; an SSL_CTX is read-only after it
+/// is made, and each connection holds its own reference to the one it started with.
 public final class TLSTestServer: @unchecked Sendable {
     public enum ProtocolVersion: Sendable {
         case tls11, tls12, tls13
@@ -36,8 +38,9 @@ public final class TLSTestServer: @unchecked Sendable {
 
     public let port: UInt16
     private let acceptor: LoopbackAcceptor
-    private let context: OpaquePointer
     private let lock = NSLock()
+    /// The context new connections use; replaced by `present`.
+    private var context: OpaquePointer
     private var _response = HTTPResponse(
         status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain")], body: Array("ok".utf8))
     private var _requests: [TLSReceivedRequest] = []
@@ -65,6 +68,18 @@ public final class TLSTestServer: @unchecked Sendable {
         SSL_CTX_free(context)
     }
 
+    /// Presents `identity` (offering at most `maximumVersion`) on connections accepted from
+    /// now on; connections already open keep theirs. A fresh context also means fresh session
+    /// ticket keys, so a client cannot resume a session made with the previous identity.
+    public func present(_ identity: TestIdentity, maximumVersion: ProtocolVersion? = nil) throws {
+        let replacement = try Self.makeContext(identity: identity, maximumVersion: maximumVersion)
+        let previous = lock.withLock {
+            defer { context = replacement }
+            return context
+        }
+        SSL_CTX_free(previous)
+    }
+
     /// The answer to every request from now on.
     public var response: HTTPResponse {
         get { lock.withLock { _response } }
@@ -78,6 +93,8 @@ public final class TLSTestServer: @unchecked Sendable {
     public var handshakeCount: Int { lock.withLock { handshakes } }
     /// Completed handshakes that resumed an earlier session.
     public var resumedHandshakeCount: Int { lock.withLock { resumedHandshakes } }
+    /// Connections whose thread has not finished yet (the peer has not closed them).
+    public var openConnectionCount: Int { lock.withLock { openDescriptors.count } }
 
     /// Stops accepting and shuts down every open connection; their threads then end.
     /// Idempotent.
@@ -92,25 +109,28 @@ public final class TLSTestServer: @unchecked Sendable {
     }
 
     private func accepted(_ fd: Int32) {
-        let index: Int? = lock.withLock {
+        let admitted: (index: Int, context: ContextReference)? = lock.withLock {
             guard !stopped else { return nil }
             defer { connections += 1 }
             openDescriptors.insert(fd)
-            return connections
+            // A reference of the connection's own, so that `present` may free the current one.
+            SSL_CTX_up_ref(context)
+            return (connections, ContextReference(pointer: context))
         }
-        guard let index else {
+        guard let admitted else {
             Glibc.close(fd)
             return
         }
         let thread = Thread { [self] in
-            serve(fd: fd, connection: index)
+            serve(fd: fd, connection: admitted.index, context: admitted.context.pointer)
+            SSL_CTX_free(admitted.context.pointer)
             lock.withLock { _ = openDescriptors.remove(fd) }
             Glibc.close(fd)
         }
         thread.start()
     }
 
-    private func serve(fd: Int32, connection: Int) {
+    private func serve(fd: Int32, connection: Int, context: OpaquePointer) {
         guard let ssl = SSL_new(context), let bio = copenssl_BIO_new_socket_nosigpipe(fd) else { return }
         defer { SSL_free(ssl) }
         SSL_set_bio(ssl, bio, bio)
@@ -195,6 +215,12 @@ public final class TLSTestServer: @unchecked Sendable {
         }
         return context
     }
+}
+
+/// One reference to an `SSL_CTX`, handed to a connection's thread; the context is not
+/// mutated after it is made, and OpenSSL counts references atomically.
+private struct ContextReference: @unchecked Sendable {
+    let pointer: OpaquePointer
 }
 
 /// Runs `body` with a TLS test server presenting `identity`, and stops it afterwards.

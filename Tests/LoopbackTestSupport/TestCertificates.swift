@@ -197,3 +197,16 @@ private final class TestKeyPair {
         return "sha256//" + Data(SHA256.hash(data: der)).base64EncodedString()
     }
 }
+
+extension TestPKI {
+    /// A CA bundle holding both the test CA and the other CA, so that `untrusted` verifies
+    /// too: for pin checks on a chain that is otherwise accepted.
+    public func bundleTrustingBothCAs() throws -> String {
+        let path = "\(directory)/both-cas.pem"
+        let both =
+            try String(contentsOfFile: caBundlePath, encoding: .utf8)
+            + String(contentsOfFile: otherCABundlePath, encoding: .utf8)
+        try both.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
