@@ -3,6 +3,7 @@
 
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -31,6 +32,20 @@ int cle_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int ti
         tokens[i] = ready[i].data.u64;
     }
     return count;
+}
+
+int cle_eventfd_create(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+void cle_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    (void)!write(fd, &one, sizeof(one));
+}
+
+void cle_eventfd_drain(int fd) {
+    uint64_t value;
+    (void)!read(fd, &value, sizeof(value));
 }
 
 int cle_timerfd_create(void) {

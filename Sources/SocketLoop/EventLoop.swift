@@ -1,5 +1,6 @@
 import CLinuxEvents
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,13 @@ public protocol DeadlineHandler: AnyObject {
 /// one request runs here without a thread hop. One timerfd in the same set is the loop's
 /// only timer; it is armed only while some handler has a deadline.
 ///
+/// While busy, the loop waits for its next events in `epoll_wait` itself (up to
+/// `busyWaitMilliseconds`) instead of returning to Dispatch after each batch: a request's
+/// answer usually arrives within that time, and waking this thread directly costs one context
+/// switch where Dispatch's manager thread and a worker hand-off cost two or more. Work sent
+/// with `execute` interrupts the wait through an eventfd. Idle, the loop returns to Dispatch
+/// and nothing wakes it.
+///
 /// All mutable state is touched only on `queue`, which is why the class is `@unchecked Sendable`.
 public final class EventLoop: @unchecked Sendable {
     public let queue: DispatchQueue
@@ -36,6 +44,11 @@ public final class EventLoop: @unchecked Sendable {
     public let index: Int
     private let epollFD: Int32
     private let timerFD: Int32
+    private let wakeFD: Int32
+    /// `execute` work queued but not yet started; the loop does not wait while any is pending.
+    private let pendingWork = Atomic(0)
+    /// Set while the loop waits in `epoll_wait` on its own, so that `execute` wakes it.
+    private let waiting = Atomic(false)
     private var source: DispatchSourceRead?
     private var handlers: [EventLoopHandler?] = []
     private var readyEvents: [UInt32]
@@ -47,6 +60,9 @@ public final class EventLoop: @unchecked Sendable {
     public private(set) var readBuffer: UnsafeMutableRawBufferPointer
 
     private static let timerToken = UInt64.max
+    private static let wakeToken = UInt64.max - 1
+    /// How long a busy loop keeps waiting for events itself before handing back to Dispatch.
+    public static let busyWaitMilliseconds: Int32 = 1
     private static let specificKey = DispatchSpecificKey<ObjectIdentifier>()
 
     public init(index: Int) throws(SocketError) {
@@ -59,12 +75,21 @@ public final class EventLoop: @unchecked Sendable {
             Glibc.close(epollFD)
             throw error
         }
+        wakeFD = cle_eventfd_create()
+        guard wakeFD >= 0 else {
+            let error = SocketError.current("eventfd")
+            Glibc.close(epollFD)
+            Glibc.close(timerFD)
+            throw error
+        }
         queue = DispatchQueue(label: "event-loop-\(index)")
         readyEvents = Array(repeating: 0, count: 256)
         readyTokens = Array(repeating: 0, count: 256)
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         queue.setSpecific(key: EventLoop.specificKey, value: ObjectIdentifier(self))
-        guard cle_epoll_add(epollFD, timerFD, UInt32(CLE_EPOLLIN), EventLoop.timerToken) == 0 else { throw .current("epoll_ctl timerfd") }
+        guard cle_epoll_add(epollFD, timerFD, UInt32(CLE_EPOLLIN), EventLoop.timerToken) == 0,
+            cle_epoll_add(epollFD, wakeFD, UInt32(CLE_EPOLLIN), EventLoop.wakeToken) == 0
+        else { throw .current("epoll_ctl") }
         let source = DispatchSource.makeReadSource(fileDescriptor: epollFD, queue: queue)
         source.setEventHandler { [unowned self] in self.processReadyDescriptors() }
         self.source = source
@@ -78,7 +103,14 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `work` on the loop.
     public func execute(_ work: @escaping @Sendable () -> Void) {
-        queue.async(execute: work)
+        // Sequentially consistent with the loop's check in `processReadyDescriptors`: either the
+        // loop sees the pending work and does not wait, or this sees it waiting and wakes it.
+        pendingWork.add(1, ordering: .sequentiallyConsistent)
+        queue.async { [self] in
+            pendingWork.subtract(1, ordering: .relaxed)
+            work()
+        }
+        if waiting.load(ordering: .sequentiallyConsistent) { cle_eventfd_signal(wakeFD) }
     }
 
     /// The loop's clock: CLOCK_MONOTONIC in nanoseconds.
@@ -113,13 +145,29 @@ public final class EventLoop: @unchecked Sendable {
 
     private func processReadyDescriptors() {
         let capacity = Int32(readyEvents.count)
+        var timeout: Int32 = 0
         while true {
-            let count = Int(cle_epoll_wait(epollFD, &readyEvents, &readyTokens, capacity, 0))
+            if timeout > 0 {
+                waiting.store(true, ordering: .sequentiallyConsistent)
+                if pendingWork.load(ordering: .sequentiallyConsistent) > 0 {
+                    waiting.store(false, ordering: .relaxed)
+                    return
+                }
+            }
+            let count = Int(cle_epoll_wait(epollFD, &readyEvents, &readyTokens, capacity, timeout))
+            if timeout > 0 { waiting.store(false, ordering: .relaxed) }
+            // Nothing within the wait (or an error): back to Dispatch, which watches the set.
             guard count > 0 else { return }
+            var woken = false
             for index in 0..<count {
                 let token = readyTokens[index]
                 if token == EventLoop.timerToken {
                     timerFired()
+                    continue
+                }
+                if token == EventLoop.wakeToken {
+                    cle_eventfd_drain(wakeFD)
+                    woken = true
                     continue
                 }
                 let slot = Int(token)
@@ -132,7 +180,9 @@ public final class EventLoop: @unchecked Sendable {
                     writable: flags & (CLE_EPOLLOUT | CLE_EPOLLERR) != 0,
                     peerClosed: flags & (CLE_EPOLLRDHUP | CLE_EPOLLHUP | CLE_EPOLLERR) != 0)
             }
-            if count < readyEvents.count { return }
+            // Queued work runs once this handler returns.
+            if woken { return }
+            timeout = count < readyEvents.count ? EventLoop.busyWaitMilliseconds : 0
         }
     }
 

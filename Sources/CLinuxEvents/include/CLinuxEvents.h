@@ -23,6 +23,11 @@ int cle_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
 /// epoll_wait into parallel arrays (at most 512 events); returns the count or -1.
 int cle_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int timeout_ms);
 
+/// A non-blocking, close-on-exec eventfd; signal adds 1, drain resets it.
+int cle_eventfd_create(void);
+void cle_eventfd_signal(int fd);
+void cle_eventfd_drain(int fd);
+
 /// A non-blocking, close-on-exec CLOCK_MONOTONIC timerfd.
 int cle_timerfd_create(void);
 /// Arms `fd` once at the absolute CLOCK_MONOTONIC time `deadline_ns` (0 disarms).
