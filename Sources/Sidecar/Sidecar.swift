@@ -66,14 +66,14 @@ public final class Sidecar: Sendable {
     /// `drainTimeout` seconds), then closes the admin listener. Returns whether everything drained.
     public func shutdown() async -> Bool {
         readiness.startDraining()
-        logger.notice("draining", metadata: ["in_flight_connections": .stringConvertible(proxyServer.openConnectionCount)])
-        let drained = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let once = OnceFlag()
-            proxyServer.drain { if once.claim() { continuation.resume(returning: true) } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + configuration.drainTimeout) {
-                if once.claim() { continuation.resume(returning: false) }
-            }
-        }
+        let inFlight = proxyServer.openConnectionCount
+        let outcome = DrainOutcome()
+        proxyServer.drain { outcome.settle(drained: true) }
+        // Logged once the listener refuses connections and every connection knows it is
+        // draining, so that "draining" in the log means both.
+        logger.notice("draining", metadata: ["in_flight_connections": .stringConvertible(inFlight)])
+        DispatchQueue.global().asyncAfter(deadline: .now() + configuration.drainTimeout) { outcome.settle(drained: false) }
+        let drained = await outcome.value
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             adminServer.drain { continuation.resume() }
         }
@@ -93,9 +93,30 @@ public final class Sidecar: Sendable {
     }
 }
 
-/// Lets exactly one of several racing callers through.
-final class OnceFlag: Sendable {
-    private let claimed = Atomic(false)
-    func claim() -> Bool { claimed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged }
+/// Whether a drain finished or timed out: the first `settle` wins, `value` waits for it.
+final class DrainOutcome: Sendable {
+    private let state = Mutex<(drained: Bool?, waiter: CheckedContinuation<Bool, Never>?)>((nil, nil))
+
+    func settle(drained: Bool) {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.drained == nil else { return nil }
+            state.drained = drained
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: drained)
+    }
+
+    var value: Bool {
+        get async {
+            await withCheckedContinuation { continuation in
+                let settled = state.withLock { state -> Bool? in
+                    if state.drained == nil { state.waiter = continuation }
+                    return state.drained
+                }
+                if let settled { continuation.resume(returning: settled) }
+            }
+        }
+    }
 }
 
