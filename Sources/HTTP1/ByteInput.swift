@@ -41,12 +41,14 @@ struct ByteInput: Sendable {
     mutating func nextLine(limit: Int) throws(LineError) -> ArraySlice<UInt8>? {
         var index = max(scanIndex, position)
         while index < bytes.count {
+            // The limit is checked at every byte, before what the byte is, so that the error
+            // does not depend on how much of the line has arrived.
+            guard index + 1 - position <= limit else { throw .tooLong }
             let byte = bytes[index]
             if byte == ByteClass.lf {
                 guard index > position, bytes[index - 1] == ByteClass.cr else {
                     throw .bareLineFeedOrCarriageReturn
                 }
-                guard index + 1 - position <= limit else { throw .tooLong }
                 let line = bytes[position..<index - 1]
                 position = index + 1
                 scanIndex = position
@@ -59,7 +61,6 @@ struct ByteInput: Sendable {
         }
         // A trailing CR is looked at again once the byte after it has arrived.
         scanIndex = index > position && bytes[index - 1] == ByteClass.cr ? index - 1 : index
-        guard count <= limit else { throw .tooLong }
         return nil
     }
 
