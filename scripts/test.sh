@@ -8,6 +8,7 @@
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
 #   5. the release binary built as the Dockerfile builds it needs only the runtime image's
 #      libraries, and runs (signs the Card API known-answer vector)
+#   6. a libFuzzer smoke run of each HTTP/1 parser target (scripts/fuzz.sh)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,5 +43,8 @@ signature="$(printf '%s' '{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}'
 [[ "$signature" == *"..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ" ]] ||
   { echo "release binary: wrong signature: $signature" >&2; exit 1; }
 echo "release binary signs the Card API known-answer vector"
+
+step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target)"
+scripts/fuzz.sh 20000
 
 step "all checks passed"
