@@ -20,7 +20,16 @@ struct AdminResponder: HTTPResponder {
     let upstreamConfigured: Bool
 
     func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
-        writer.send(response(to: request))
+        guard request.head.path == "/metrics", request.head.method == "GET" || request.head.method == "HEAD" else {
+            writer.send(response(to: request))
+            return
+        }
+        // Each loop's counters are read on that loop, so the exposition is asynchronous.
+        let metrics = self.metrics
+        Task {
+            let body = await metrics.exposition()
+            writer.send(HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: body))
+        }
     }
 
     func response(to request: HTTPRequest) -> HTTPResponse {
@@ -36,8 +45,6 @@ struct AdminResponder: HTTPResponder {
             if readiness.isDraining { return text(503, "draining\n") }
             if !upstreamConfigured { return text(503, "no upstream\n") }
             return text(200, "ready\n")
-        case "/metrics":
-            return HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: metrics.exposition())
         default:
             return SidecarError.unknownRoute.response()
         }

@@ -36,13 +36,13 @@ func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) ->
 public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, upstream override: (any UpstreamClient)? = nil) throws(StartupError) -> Sidecar {
     let keyStore = try loadKeyStore(configuration)
     try checkTimeouts(configuration)
-    let metrics = SidecarMetrics(version: Sidecar.version)
     let loops: EventLoopGroup
     do {
         loops = try EventLoopGroup(count: configuration.eventLoops ?? AvailableCPUs.count)
     } catch {
         throw StartupError("cannot create event loops: \(error)")
     }
+    let metrics = SidecarMetrics(version: Sidecar.version, loops: loops)
 
     let upstream: any UpstreamClient
     let baseURL: String

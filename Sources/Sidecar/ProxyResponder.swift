@@ -62,7 +62,7 @@ final class ProxyResponder: HTTPResponder {
 
     func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
         let started = ContinuousClock.now
-        metrics.requestStarted()
+        metrics.requestStarted(on: writer.loop)
         var outcome = Outcome()
         let upstreamRequest: UpstreamRequest
         let route: Route
@@ -77,15 +77,15 @@ final class ProxyResponder: HTTPResponder {
             let upstreamDuration = ContinuousClock.now - upstreamStarted
             outcome.upstreamDuration = upstreamDuration
             outcome.attempts = attempts
-            metrics.upstreamRetried(count: max(0, attempts - 1))
+            metrics.upstreamRetried(on: writer.loop, count: max(0, attempts - 1))
             switch result {
             case .success(let answer):
                 outcome.upstreamStatus = answer.status
-                metrics.upstreamFinished(route: route.path, duration: upstreamDuration)
+                metrics.upstreamFinished(on: writer.loop, route: route.path, duration: upstreamDuration)
                 let response = HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""), body: answer.body)
                 finish(request, response: response, outcome: outcome, started: started, writer: writer)
             case .failure(let error):
-                metrics.upstreamFailed(kind: error.kind)
+                metrics.upstreamFailed(on: writer.loop, kind: error.kind)
                 finish(request, with: SidecarError.from(error), outcome: outcome, started: started, writer: writer)
             }
         }
@@ -105,7 +105,7 @@ final class ProxyResponder: HTTPResponder {
 
     private func finish(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
         let duration = ContinuousClock.now - started
-        metrics.requestFinished(route: outcome.route, action: outcome.action, status: response.status, duration: duration)
+        metrics.requestFinished(on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, duration: duration)
         logRequest(request, response: response, outcome: outcome, duration: duration)
         writer.send(response)
     }

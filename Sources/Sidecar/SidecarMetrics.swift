@@ -1,55 +1,104 @@
 import CoreMetrics
 import Prometheus
+import SocketLoop
 
-/// The sidecar's metrics, on its own Prometheus registry (so tests and several instances
-/// in one process do not share counters).
+/// The sidecar's metrics. Per-request series are plain counters on each event loop
+/// (`LoopMetrics`), merged when `/metrics` is scraped; the rare ones (build info, key
+/// reloads) live on a Prometheus registry of their own, so tests and several instances in
+/// one process do not share counters.
 public final class SidecarMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let inFlight: Meter
+    private let perLoop: LoopLocal<LoopMetrics>
 
-    public init(version: String) {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                                   .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30)]
-        factory.defaultDurationHistogramBuckets = buckets
-        self.factory = factory
-        inFlight = Meter(label: "freedompay_sidecar_requests_in_flight", factory: factory)
+    public init(version: String, loops: EventLoopGroup) {
+        factory = PrometheusMetricsFactory(registry: registry)
+        perLoop = LoopLocal(loops) { _ in LoopMetrics() }
         Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version)], factory: factory).record(1)
         // Series that alerts watch exist from the start, at 0.
         for result in ["success", "failure"] {
             Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", result)], factory: factory).increment(by: 0)
         }
-        inFlight.set(0)
     }
 
-    func requestStarted() { inFlight.increment() }
+    // MARK: Recording, on the request's loop
 
-    func requestFinished(route: String, action: String, status: Int, duration: Duration) {
-        inFlight.decrement()
-        Counter(label: "freedompay_sidecar_requests_total", dimensions: [("route", route), ("action", action), ("status", String(status))], factory: factory).increment()
-        CoreMetrics.Timer(label: "freedompay_sidecar_request_duration_seconds", dimensions: [("route", route)], factory: factory).recordNanoseconds(duration.nanoseconds)
+    func requestStarted(on loop: EventLoop) {
+        perLoop[loop].inFlight += 1
     }
 
-    func upstreamFinished(route: String, duration: Duration) {
-        CoreMetrics.Timer(label: "freedompay_sidecar_upstream_duration_seconds", dimensions: [("route", route)], factory: factory).recordNanoseconds(duration.nanoseconds)
+    func requestFinished(on loop: EventLoop, route: String, action: String, status: Int, duration: Duration) {
+        let metrics = perLoop[loop]
+        metrics.inFlight -= 1
+        metrics.requests[LoopMetrics.RequestSeries(route: route, action: action, status: status), default: 0] += 1
+        metrics.requestDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
     }
 
-    func upstreamFailed(kind: String) {
-        Counter(label: "freedompay_sidecar_upstream_errors_total", dimensions: [("kind", kind)], factory: factory).increment()
+    func upstreamFinished(on loop: EventLoop, route: String, duration: Duration) {
+        perLoop[loop].upstreamDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
     }
 
-    func upstreamRetried(count: Int) {
+    func upstreamFailed(on loop: EventLoop, kind: String) {
+        perLoop[loop].upstreamErrors[kind, default: 0] += 1
+    }
+
+    func upstreamRetried(on loop: EventLoop, count: Int) {
         guard count > 0 else { return }
-        Counter(label: "freedompay_sidecar_upstream_retries_total", factory: factory).increment(by: count)
+        perLoop[loop].upstreamRetries += count
     }
 
     func keyReloaded(success: Bool) {
         Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", success ? "success" : "failure")], factory: factory).increment()
     }
 
-    /// The Prometheus text exposition.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    // MARK: Exposition
+
+    /// The Prometheus text exposition: every loop's counters, read on that loop, merged.
+    public func exposition() async -> [UInt8] {
+        var total = LoopMetrics.Snapshot()
+        for (loop, metrics) in perLoop.all {
+            total.add(await Self.snapshot(of: metrics, on: loop))
+        }
+        return Self.render(total) + registry.emitToBuffer()
+    }
+
+    private static func snapshot(of metrics: LoopMetrics, on loop: EventLoop) async -> LoopMetrics.Snapshot {
+        await withCheckedContinuation { continuation in
+            let box = UncheckedLoopMetrics(metrics)
+            loop.execute { continuation.resume(returning: box.metrics.snapshot) }
+        }
+    }
+
+    private static func render(_ metrics: LoopMetrics.Snapshot) -> [UInt8] {
+        var text = PrometheusText()
+        text.family("freedompay_sidecar_requests_in_flight", type: "gauge", help: "Requests being answered now.")
+        text.sample("freedompay_sidecar_requests_in_flight", [], String(metrics.inFlight))
+        text.family("freedompay_sidecar_requests_total", type: "counter", help: "Answered requests by route, action and status.")
+        for (series, count) in metrics.requests.sorted(by: { ($0.key.route, $0.key.action, $0.key.status) < ($1.key.route, $1.key.action, $1.key.status) }) {
+            text.sample("freedompay_sidecar_requests_total", [("route", series.route), ("action", series.action), ("status", String(series.status))], String(count))
+        }
+        text.family("freedompay_sidecar_request_duration_seconds", type: "histogram", help: "Time from a complete request to its answer.")
+        for (route, histogram) in metrics.requestDurations.sorted(by: { $0.key < $1.key }) {
+            text.histogram("freedompay_sidecar_request_duration_seconds", labels: [("route", route)], histogram)
+        }
+        text.family("freedompay_sidecar_upstream_duration_seconds", type: "histogram", help: "Time of the upstream exchange, retries included.")
+        for (route, histogram) in metrics.upstreamDurations.sorted(by: { $0.key < $1.key }) {
+            text.histogram("freedompay_sidecar_upstream_duration_seconds", labels: [("route", route)], histogram)
+        }
+        text.family("freedompay_sidecar_upstream_errors_total", type: "counter", help: "Upstream exchanges that ended without an answer, by kind.")
+        for (kind, count) in metrics.upstreamErrors.sorted(by: { $0.key < $1.key }) {
+            text.sample("freedompay_sidecar_upstream_errors_total", [("kind", kind)], String(count))
+        }
+        text.family("freedompay_sidecar_upstream_retries_total", type: "counter", help: "Upstream attempts beyond the first.")
+        text.sample("freedompay_sidecar_upstream_retries_total", [], String(metrics.upstreamRetries))
+        return text.bytes
+    }
+}
+
+/// Carries a loop's metrics object to that loop's queue, where alone it is read.
+private struct UncheckedLoopMetrics: @unchecked Sendable {
+    let metrics: LoopMetrics
+    init(_ metrics: LoopMetrics) { self.metrics = metrics }
 }
 
 extension Duration {

@@ -2,8 +2,10 @@
 /// state (random bytes, counters) needs no lock. The table itself never changes after `init`.
 public final class LoopLocal<Value: AnyObject>: @unchecked Sendable {
     private let values: [ObjectIdentifier: Value]
+    private let loops: [EventLoop]
 
     public init(_ group: EventLoopGroup, make: (EventLoop) -> Value) {
+        loops = group.loops
         var values: [ObjectIdentifier: Value] = [:]
         for loop in group.loops { values[ObjectIdentifier(loop)] = make(loop) }
         self.values = values
@@ -17,13 +19,8 @@ public final class LoopLocal<Value: AnyObject>: @unchecked Sendable {
         return value
     }
 
-    /// Every loop's value, to be read on its own loop (`EventLoop.execute`).
-    public var all: [(loop: EventLoopID, value: Value)] {
-        values.map { (EventLoopID(rawValue: $0.key), $0.value) }
+    /// Every loop with its value; read each value on its own loop (`EventLoop.execute`).
+    public var all: [(loop: EventLoop, value: Value)] {
+        loops.map { ($0, values[ObjectIdentifier($0)]!) }
     }
-}
-
-/// Identifies a loop in `LoopLocal.all`.
-public struct EventLoopID: Hashable, Sendable {
-    let rawValue: ObjectIdentifier
 }

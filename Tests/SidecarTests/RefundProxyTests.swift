@@ -145,7 +145,7 @@ import Testing
         #expect(response.header("X-Request-Id") == "00000000-0000-4000-8000-000000000009")
         let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
         #expect(json?["error"]?["code"] == "upstream_unreachable")
-        let metrics = String(decoding: sidecar.metrics.exposition(), as: UTF8.self)
+        let metrics = String(decoding: await sidecar.metrics.exposition(), as: UTF8.self)
         #expect(metrics.contains(#"freedompay_sidecar_upstream_errors_total{kind="unreachable"} 1"#))
         #expect(metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502"} 1"#))
     }
