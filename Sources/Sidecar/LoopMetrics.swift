@@ -14,12 +14,14 @@ final class LoopMetrics {
     var upstreamDurations: [String: DurationHistogram] = [:]
     var upstreamErrors: [String: Int] = [:]
     var upstreamRetries = 0
+    var upstreamAttempts = 0
 
     /// A copy taken on the loop, safe to hand to another thread.
     var snapshot: Snapshot {
         Snapshot(
             inFlight: inFlight, requests: requests, requestDurations: requestDurations,
-            upstreamDurations: upstreamDurations, upstreamErrors: upstreamErrors, upstreamRetries: upstreamRetries)
+            upstreamDurations: upstreamDurations, upstreamErrors: upstreamErrors, upstreamRetries: upstreamRetries,
+            upstreamAttempts: upstreamAttempts)
     }
 
     struct Snapshot: Sendable {
@@ -29,6 +31,7 @@ final class LoopMetrics {
         var upstreamDurations: [String: DurationHistogram] = [:]
         var upstreamErrors: [String: Int] = [:]
         var upstreamRetries = 0
+        var upstreamAttempts = 0
 
         mutating func add(_ other: Snapshot) {
             inFlight += other.inFlight
@@ -37,6 +40,7 @@ final class LoopMetrics {
             upstreamDurations.merge(other.upstreamDurations) { $0.adding($1) }
             upstreamErrors.merge(other.upstreamErrors, uniquingKeysWith: +)
             upstreamRetries += other.upstreamRetries
+            upstreamAttempts += other.upstreamAttempts
         }
     }
 }

@@ -77,7 +77,7 @@ final class ProxyResponder: HTTPResponder {
             let upstreamDuration = ContinuousClock.now - upstreamStarted
             outcome.upstreamDuration = upstreamDuration
             outcome.attempts = attempts
-            metrics.upstreamRetried(on: writer.loop, count: max(0, attempts - 1))
+            metrics.upstreamAttempted(on: writer.loop, attempts: attempts)
             switch result {
             case .success(let answer):
                 outcome.upstreamStatus = answer.status

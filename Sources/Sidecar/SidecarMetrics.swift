@@ -42,9 +42,11 @@ public final class SidecarMetrics: Sendable {
         perLoop[loop].upstreamErrors[kind, default: 0] += 1
     }
 
-    func upstreamRetried(on loop: EventLoop, count: Int) {
-        guard count > 0 else { return }
-        perLoop[loop].upstreamRetries += count
+    /// Every attempt of one exchange, successful or not.
+    func upstreamAttempted(on loop: EventLoop, attempts: Int) {
+        let metrics = perLoop[loop]
+        metrics.upstreamAttempts += attempts
+        metrics.upstreamRetries += max(0, attempts - 1)
     }
 
     func keyReloaded(success: Bool) {
@@ -91,6 +93,8 @@ public final class SidecarMetrics: Sendable {
         }
         text.family("freedompay_sidecar_upstream_retries_total", type: "counter", help: "Upstream attempts beyond the first.")
         text.sample("freedompay_sidecar_upstream_retries_total", [], String(metrics.upstreamRetries))
+        text.family("freedompay_sidecar_upstream_attempts_total", type: "counter", help: "Upstream attempts, first ones and retries, answered or not.")
+        text.sample("freedompay_sidecar_upstream_attempts_total", [], String(metrics.upstreamAttempts))
         return text.bytes
     }
 }
