@@ -48,6 +48,22 @@ public final class HTTPServer: Sendable {
         notifyIfDrained()
     }
 
+    /// Stops accepting and closes every connection now, answered or not (tests, and the
+    /// end of a drain that timed out). Returns once each connection's loop has closed it.
+    public func stop() async {
+        listener.stop()
+        state.withLock { $0.draining = true }
+        let open = connections.withLock { Array($0.values) }
+        for driver in open {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                driver.connection.loop.execute {
+                    driver.connection.close()
+                    continuation.resume()
+                }
+            }
+        }
+    }
+
     private func accept(_ fd: Int32) {
         let connection = Connection(fd: fd, loop: loops.next())
         let driver = HTTPConnectionDriver(connection: connection, configuration: configuration, responder: responder) { [self] driver in
