@@ -127,7 +127,7 @@ final class ProxyResponder: HTTPResponder {
         try checkContentType(head.headers)
         let action = try self.action(for: route, headers: head.headers)
         outcome.action = action
-        let assigned = try requestIDs.requestID(for: head.headers, random: random)
+        let assigned = try requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
         try validator.validate(request.body, policy: route.body)

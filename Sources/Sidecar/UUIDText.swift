@@ -40,11 +40,13 @@ enum UUIDText {
         return UInt64(max(0, now.tv_sec)) * 1000 + UInt64(now.tv_nsec / 1_000_000)
     }
 
-    /// A UUIDv8 (RFC 9562 §5.8) from SHA-256 over a domain tag, the merchant and the key,
-    /// each length-prefixed so that no two (merchant, key) pairs share an input.
-    static func version8(merchantID: String, idempotencyKey: String) -> String {
-        var input = Array("freedompay-sidecar idempotency-key v1".utf8)
-        for part in [merchantID, idempotencyKey] {
+    /// A UUIDv8 (RFC 9562 §5.8) from SHA-256 over a domain tag and the merchant, the route
+    /// path, the action and the idempotency key, each length-prefixed (4-byte big-endian), so
+    /// that no two such tuples share an input: the same key on a status read, a refund or a
+    /// reverse gives three different ids, and Freedom Pay never replays one for another.
+    static func version8(merchantID: String, path: String, action: String, idempotencyKey: String) -> String {
+        var input = Array("freedompay-sidecar idempotency-key v2".utf8)
+        for part in [merchantID, path, action, idempotencyKey] {
             let utf8 = Array(part.utf8)
             withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { input.append(contentsOf: $0) }
             input.append(contentsOf: utf8)

@@ -95,6 +95,6 @@ let badInputs: [BadInput] = [
         try await client.send(post(#"{"id":"\#(paymentID)","amount":0}"#, headers: "Content-Type: application/json\r\nIdempotency-Key: k-1\r\n"))
         let response = try await client.readResponse()
         #expect(response.status == 400)
-        #expect(response.header("X-Request-Id") == UUIDText.version8(merchantID: testMerchant, idempotencyKey: "k-1"))
+        #expect(response.header("X-Request-Id") == UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: "k-1"))
     }
 }

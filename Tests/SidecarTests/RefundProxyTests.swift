@@ -108,7 +108,7 @@ import Testing
         let ids = fake.requests.compactMap { $0.header("X-Request-Id") }
         #expect(ids.count == 3)
         #expect(Set(ids).count == 1)
-        #expect(ids[0] == UUIDText.version8(merchantID: testMerchant, idempotencyKey: "order-42-refund-1"))
+        #expect(ids[0] == UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: "order-42-refund-1"))
     }
 
     @Test func upstreamErrorsPassThroughUnchanged() async throws {
