@@ -209,6 +209,7 @@ extension SidecarError {
         case .brokenResponse(let detail): .upstreamBadResponse(detail)
         case .overloaded: .overloaded
         case .tlsFailed(let code, let message): .upstreamTLS(code: code, message: message)
+        case .proxyFailed(let code, let message): SidecarError(status: 502, code: code, message: message)
         }
     }
 }

@@ -24,6 +24,8 @@ public struct UpstreamClientConfiguration: Sendable {
     public var pinnedPublicKey: String?
     /// Lowest TLS version offered: "1.2" or "1.3".
     public var minimumTLSVersion: String
+    /// An egress proxy to tunnel through, or nil to connect directly.
+    public var proxy: UpstreamProxy?
 
     public init(
         connectTimeout: Double = 5,
@@ -35,8 +37,10 @@ public struct UpstreamClientConfiguration: Sendable {
         idleTimeout: Double = 20,
         caBundlePath: String? = nil,
         pinnedPublicKey: String? = nil,
-        minimumTLSVersion: String = "1.2"
+        minimumTLSVersion: String = "1.2",
+        proxy: UpstreamProxy? = nil
     ) {
+        self.proxy = proxy
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
         self.maxConcurrentRequests = maxConcurrentRequests

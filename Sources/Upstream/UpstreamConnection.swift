@@ -13,6 +13,8 @@ import Musl
 final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
     private enum State {
         case connecting
+        /// Asking the egress proxy for a tunnel (CONNECT) and reading its answer.
+        case tunneling
         case handshaking
         case exchanging
         case idle
@@ -27,6 +29,8 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
     private var outputOffset = 0
     private var parser = HTTPResponseParser()
     private var connectDeadline: UInt64
+    /// The CONNECT request while tunneling through an egress proxy.
+    private var tunnelRequest: [UInt8] = []
     /// The upstream shut down its side: read until EOF, not just until a short read.
     private var peerClosed = false
 
@@ -68,6 +72,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         if peerClosed { self.peerClosed = true }
         switch state {
         case .connecting: connectFinished()
+        case .tunneling: continueTunnel(readable: readable)
         case .handshaking: continueHandshake()
         case .exchanging: pump(readable: readable)
         case .idle:
@@ -80,7 +85,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
 
     func deadlineDidPass(now: UInt64) {
         switch state {
-        case .connecting, .handshaking:
+        case .connecting, .tunneling, .handshaking:
             if now >= (exchange?.deadline ?? now) {
                 fail(.timedOut("no answer within the upstream timeout"), retryable: false)
             } else {
@@ -101,9 +106,79 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         let error = ClientSocket.pendingError(fd)
         if error != 0 {
             // Refused or reset before anything was sent: safe to try again.
-            fail(.unreachable("connect failed: \(String(cString: strerror(error)))"), retryable: true)
+            let reason = String(cString: strerror(error))
+            if pool.proxy != nil {
+                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "cannot connect to the egress proxy: \(reason)"), retryable: true)
+            } else {
+                fail(.unreachable("connect failed: \(reason)"), retryable: true)
+            }
             return
         }
+        if let proxy = pool.proxy {
+            state = .tunneling
+            tunnelRequest = proxy.connectRequest(to: pool.origin)
+            outputOffset = 0
+            parser = HTTPResponseParser(limits: pool.responseLimits, requestWasHead: true)
+            continueTunnel(readable: false)
+        } else {
+            tunnelEstablished()
+        }
+    }
+
+    /// Sends CONNECT and reads the proxy's answer; a 2xx opens the tunnel (RFC 9110 §9.3.6).
+    /// The answer is parsed as if to HEAD: a tunnel's 2xx has no content, and the body of a
+    /// refusal does not matter.
+    private func continueTunnel(readable: Bool) {
+        while outputOffset < tunnelRequest.count {
+            let written = tunnelRequest.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + outputOffset, raw.count - outputOffset, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outputOffset += written
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                return
+            } else {
+                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "the egress proxy closed the connection"), retryable: true)
+                return
+            }
+        }
+        guard readable || peerClosed else { return }
+        let buffer = pool.loop.readBuffer
+        while case .tunneling = state {
+            let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+            if count > 0 {
+                parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                do {
+                    while let event = try parser.next() {
+                        guard case .complete(let answer) = event else { continue }
+                        let status = answer.head.status
+                        guard (200..<300).contains(status) else {
+                            fail(.proxyFailed(code: "upstream_proxy_refused", message: "the egress proxy refused the tunnel: \(status) \(answer.head.reason)"), retryable: false)
+                            return
+                        }
+                        tunnelEstablished()
+                        return
+                    }
+                } catch {
+                    fail(.proxyFailed(code: "upstream_proxy_refused", message: "the egress proxy's answer to CONNECT is invalid: \(error.message)"), retryable: false)
+                    return
+                }
+            } else if count == 0 {
+                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "the egress proxy closed the connection before opening the tunnel"), retryable: !parser.hasReceivedBytes)
+                return
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                return
+            } else {
+                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "the egress proxy connection failed: \(String(cString: strerror(errno)))"), retryable: !parser.hasReceivedBytes)
+                return
+            }
+        }
+    }
+
+    /// The byte stream to the upstream is open (directly or through the proxy's tunnel).
+    private func tunnelEstablished() {
         if transport.needsHandshake {
             state = .handshaking
             continueHandshake()
@@ -259,7 +334,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
     private func armDeadline() {
         guard let exchange else { return }
         switch state {
-        case .connecting, .handshaking:
+        case .connecting, .tunneling, .handshaking:
             pool.loop.setDeadline(min(connectDeadline, exchange.deadline), for: self)
         default:
             pool.loop.setDeadline(exchange.deadline, for: self)

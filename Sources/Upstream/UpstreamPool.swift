@@ -14,6 +14,7 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
     let maxQueued: Int
     let idleTimeout: UInt64
     var responseLimits: HTTPResponseLimits { client.configuration.responseLimits }
+    var proxy: UpstreamProxy? { client.configuration.proxy }
 
     private var idle: [UpstreamConnection] = []
     /// Open connections, idle ones included, plus those being resolved or connected.
@@ -149,8 +150,9 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
         awaitingAddresses.append(exchange)
         guard !resolving else { return }
         resolving = true
-        let host = origin.host
-        let port = origin.port
+        // Through an egress proxy, the proxy is what this machine connects to.
+        let host = proxy?.host ?? origin.host
+        let port = proxy?.port ?? origin.port
         // getaddrinfo blocks: it runs off the loop, and only when the cached answer expired.
         DispatchQueue.global().async { [loop] in
             let result = Result { () throws(ResolveError) in try SocketAddress.resolve(host: host, port: port) }
@@ -165,7 +167,8 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
         switch result {
         case .success(let list) where !list.isEmpty:
             addresses = list
-            addressesExpire = SocketAddress(ipLiteral: origin.host, port: origin.port) == nil ? EventLoop.now() + UpstreamPool.addressLifetime : .max
+            let literal = SocketAddress(ipLiteral: proxy?.host ?? origin.host, port: 1) != nil
+            addressesExpire = literal ? .max : EventLoop.now() + UpstreamPool.addressLifetime
             pending.forEach(connect)
         case .success:
             failUnresolved(pending, "cannot resolve \(origin.host): no addresses")
@@ -179,7 +182,7 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
             openConnections -= 1
             exchange.beginAttempt()
             client.attemptStarted()
-            exchange.fail(.unreachable(message))
+            exchange.fail(proxy == nil ? .unreachable(message) : .proxyFailed(code: "upstream_proxy_unreachable", message: "egress proxy: \(message)"))
         }
         startWaitingExchange()
     }
@@ -197,6 +200,9 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
             openConnections -= 1
             if retryable && exchange.attempts <= client.configuration.retriesBeforeResponse && EventLoop.now() < exchange.deadline {
                 openConnection(for: exchange)
+            } else if proxy != nil {
+                exchange.fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "cannot connect to the egress proxy: \(error)"))
+                startWaitingExchange()
             } else {
                 exchange.fail(.unreachable("connect failed: \(error)"))
                 startWaitingExchange()

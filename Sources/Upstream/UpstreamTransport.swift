@@ -15,7 +15,7 @@ struct UpstreamTransportError: Error {
     var message: String {
         switch error {
         case .unreachable(let text), .timedOut(let text), .brokenResponse(let text): text
-        case .tlsFailed(_, let text): text
+        case .tlsFailed(_, let text), .proxyFailed(_, let text): text
         case .overloaded: "overloaded"
         }
     }

@@ -51,6 +51,9 @@ public enum UpstreamError: Error, Sendable, Equatable {
     /// The TLS handshake failed: `code` is the `X-Sidecar-Error` code naming the cause
     /// (untrusted certificate, host name, expiry, protocol version, pin). Maps to 502.
     case tlsFailed(code: String, message: String)
+    /// The egress proxy could not be reached or refused the tunnel: `code` is
+    /// `upstream_proxy_unreachable` or `upstream_proxy_refused`. Maps to 502.
+    case proxyFailed(code: String, message: String)
 
     /// Short label for metrics.
     public var kind: String {
@@ -60,6 +63,7 @@ public enum UpstreamError: Error, Sendable, Equatable {
         case .brokenResponse: "broken"
         case .overloaded: "overloaded"
         case .tlsFailed: "tls"
+        case .proxyFailed: "proxy"
         }
     }
 }
