@@ -68,6 +68,17 @@ extension Data {
     }
 }
 
+/// Runs `body` with a fake Freedom Pay on an ephemeral loopback port, then stops it
+/// (closing every connection) whether `body` returns or throws.
+public func withFakeFreedomPay<Result>(
+    secret: String, merchantID: String, isolation: isolated (any Actor)? = #isolation,
+    _ body: (HTTPServer, FakeFreedomPay) async throws -> Result
+) async throws -> Result {
+    let fake = FakeFreedomPay(secret: secret, merchantID: merchantID)
+    let server = HTTPServer(listener: try Listener(address: .tcp(host: "127.0.0.1", port: 0)), responder: fake)
+    return try await withStartedServer(server) { try await body($0, fake) }
+}
+
 /// A fake Freedom Pay on an ephemeral loopback port.
 public func startFakeFreedomPay(secret: String, merchantID: String) throws -> (HTTPServer, FakeFreedomPay) {
     let fake = FakeFreedomPay(secret: secret, merchantID: merchantID)
@@ -75,4 +86,3 @@ public func startFakeFreedomPay(secret: String, merchantID: String) throws -> (H
     server.start()
     return (server, fake)
 }
-
