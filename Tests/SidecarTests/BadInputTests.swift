@@ -63,38 +63,44 @@ let badInputs: [BadInput] = [
 @Suite(.timeLimit(.minutes(1))) struct BadInputTests {
     @Test(arguments: badInputs)
     func badInputIsAnsweredBySidecarAndNothingIsForwarded(_ input: BadInput) async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(input.raw)
-        let response = try await client.readResponse()
-        #expect(response.status == input.status)
-        #expect(response.header("X-Sidecar-Error") == input.code)
-        #expect(response.header("Content-Type") == "application/json")
-        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
-        #expect(json?["error"]?["code"] == input.code)
-        #expect(json?["error"]?["message"]?.isEmpty == false)
-        #expect(fake.requests.isEmpty, "nothing may be forwarded")
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(input.raw)
+                let response = try await client.readResponse()
+                #expect(response.status == input.status)
+                #expect(response.header("X-Sidecar-Error") == input.code)
+                #expect(response.header("Content-Type") == "application/json")
+                let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
+                #expect(json?["error"]?["code"] == input.code)
+                #expect(json?["error"]?["message"]?.isEmpty == false)
+                #expect(fake.requests.isEmpty, "nothing may be forwarded")
+            }
+        }
     }
 
     @Test func requestThatNeverCompletesGets408() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream)) { $0.headerTimeout = 0.3 }
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"id\":")
-        let response = try await client.readResponse()
-        #expect(response.status == 408)
-        #expect(response.header("X-Sidecar-Error") == "request_timeout")
-        #expect(fake.requests.isEmpty)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.headerTimeout = 0.3 }) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"id\":")
+                let response = try await client.readResponse()
+                #expect(response.status == 408)
+                #expect(response.header("X-Sidecar-Error") == "request_timeout")
+                #expect(fake.requests.isEmpty)
+            }
+        }
     }
 
     @Test func validationErrorsCarryTheAssignedRequestID() async throws {
-        let (upstream, _) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(post(#"{"id":"\#(paymentID)","amount":0}"#, headers: "Content-Type: application/json\r\nIdempotency-Key: k-1\r\n"))
-        let response = try await client.readResponse()
-        #expect(response.status == 400)
-        #expect(response.header("X-Request-Id") == UUIDText.version8(merchantID: testMerchant, idempotencyKey: "k-1"))
+        try await withFakeFreedomPay { upstream, _ in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(post(#"{"id":"\#(paymentID)","amount":0}"#, headers: "Content-Type: application/json\r\nIdempotency-Key: k-1\r\n"))
+                let response = try await client.readResponse()
+                #expect(response.status == 400)
+                #expect(response.header("X-Request-Id") == UUIDText.version8(merchantID: testMerchant, idempotencyKey: "k-1"))
+            }
+        }
     }
 }
