@@ -78,11 +78,3 @@ public func withFakeFreedomPay<Result>(
     let server = HTTPServer(listener: try Listener(address: .tcp(host: "127.0.0.1", port: 0)), responder: fake)
     return try await withStartedServer(server) { try await body($0, fake) }
 }
-
-/// A fake Freedom Pay on an ephemeral loopback port.
-public func startFakeFreedomPay(secret: String, merchantID: String) throws -> (HTTPServer, FakeFreedomPay) {
-    let fake = FakeFreedomPay(secret: secret, merchantID: merchantID)
-    let server = HTTPServer(listener: try Listener(address: .tcp(host: "127.0.0.1", port: 0)), responder: fake)
-    server.start()
-    return (server, fake)
-}

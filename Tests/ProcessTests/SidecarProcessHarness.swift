@@ -100,9 +100,34 @@ final class SidecarProcessHarness: @unchecked Sendable {
         return try ListenAddress(parsing: text)
     }
 
+    /// Sends SIGKILL if the process is still running, then waits until it has been reaped
+    /// (the termination handler runs after that).
+    func killAndWait() async {
+        if process.isRunning { signal(SIGKILL) }
+        await exited.wait()
+    }
+
     deinit {
         if process.isRunning { process.terminate() }
     }
+}
+
+/// Runs `body` with a sidecar process started with `arguments`, then makes sure the process
+/// has ended and been reaped, whether `body` returns or throws (SIGKILL if it still runs).
+func withSidecarProcess<Result>(
+    arguments: [String], environment: [String: String] = [:], isolation: isolated (any Actor)? = #isolation,
+    _ body: (SidecarProcessHarness) async throws -> Result
+) async throws -> Result {
+    let harness = try SidecarProcessHarness(arguments: arguments, environment: environment)
+    let result: Result
+    do {
+        result = try await body(harness)
+    } catch {
+        await harness.killAndWait()
+        throw error
+    }
+    await harness.killAndWait()
+    return result
 }
 
 /// A temporary directory for key files and sockets.
