@@ -4,6 +4,7 @@ import LoopbackTestSupport
 import SocketLoop
 import Synchronization
 import Testing
+
 @testable import HTTPServer
 
 /// Echoes method, target and body; requests to `/gate` wait until the test opens the gate.
@@ -48,7 +49,8 @@ func withServer<Result>(
     isolation: isolated (any Actor)? = #isolation, _ body: (HTTPServer, EchoResponder) async throws -> Result
 ) async throws -> Result {
     let responder = EchoResponder()
-    let server = HTTPServer(listener: try Listener(address: try ListenAddress(parsing: address)), configuration: configuration, responder: responder)
+    let server = HTTPServer(
+        listener: try Listener(address: try ListenAddress(parsing: address)), configuration: configuration, responder: responder)
     return try await withStartedServer(server) { try await body($0, responder) }
 }
 
@@ -69,7 +71,9 @@ func withServer<Result>(
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await withServer { server, _ in
             let client = try LoopbackClient(server.address)
-            try await client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            try await client.send(
+                "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
             #expect(try await client.readResponse().bodyText == "GET /1 ")
             #expect(try await client.readResponse().bodyText == "POST /2 hi")
             let last = try await client.readResponse()
@@ -93,7 +97,8 @@ func withServer<Result>(
     @Test func largePipelinedResponsesWaitForTheReaderAndAllArrive() async throws {
         try await withServer { server, responder in
             let client = try LoopbackClient(server.address)
-            try await client.send(String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 3) + "GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await client.send(
+                String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 3) + "GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
             for _ in 0..<3 {
                 let response = try await client.readResponse()
                 #expect(response.status == 200)
@@ -107,7 +112,8 @@ func withServer<Result>(
     @Test func chunkedBodyIsDecoded() async throws {
         try await withServer { server, _ in
             let client = try LoopbackClient(server.address)
-            try await client.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: t\r\n\r\n")
+            try await client.send(
+                "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: t\r\n\r\n")
             #expect(try await client.readResponse().bodyText == "POST /c abcde")
         }
     }

@@ -23,7 +23,8 @@ final class SidecarProcessHarness: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FREEDOMPAY_") }
         env.merge(environment) { $1 }
         process.environment = env
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         process.terminationHandler = { [exited] _ in exited.open() }
@@ -94,8 +95,8 @@ final class SidecarProcessHarness: @unchecked Sendable {
     /// The address logged for `key` ("listen" or "admin_listen") in the start-up line.
     func startedAddress(_ key: String, message: String = "sidecar started") async throws -> ListenAddress {
         guard let line = await waitForLine(containing: message),
-              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let text = object[key] as? String
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let text = object[key] as? String
         else { throw LoopbackClientError("sidecar did not start: \(stdoutLines) \(standardError)") }
         return try ListenAddress(parsing: text)
     }

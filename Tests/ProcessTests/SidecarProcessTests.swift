@@ -12,7 +12,9 @@ private let payment = "01978d4f-1a2b-7c3d-8e4f-0123456789ab"
 private func refund(_ address: ListenAddress, id: String) async throws -> ReceivedResponse {
     let client = try LoopbackClient(address)
     let body = #"{"id":"\#(payment)","amount":100}"#
-    try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Request-Id: \(id)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    try await client.send(
+        "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Request-Id: \(id)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    )
     return try await client.readResponse()
 }
 
@@ -23,7 +25,10 @@ private func adminGet(_ address: ListenAddress, _ path: String) async throws -> 
 }
 
 private func serveArguments(keyFile: URL, upstream: String, listen: String = "127.0.0.1:0") -> [String] {
-    ["serve", "--listen", listen, "--admin-listen", "127.0.0.1:0", "--upstream", upstream, "--auth-id", merchant, "--key-file", keyFile.path, "--log-level", "trace"]
+    [
+        "serve", "--listen", listen, "--admin-listen", "127.0.0.1:0", "--upstream", upstream, "--auth-id", merchant, "--key-file",
+        keyFile.path, "--log-level", "trace",
+    ]
 }
 
 /// Real processes: start-up checks, signals, key rotation, drain, logs, CLI subcommands.
@@ -34,7 +39,10 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
             ("missing", { _ in }, "HS256", "No such file"),
             ("empty", { try writeKey("\n", to: $0) }, "HS256", "empty"),
             ("writable by others", { try writeKey(secret, to: $0, mode: 0o666) }, "HS256", "writable by group or others"),
-            ("malformed PEM", { try writeKey("-----BEGIN EC PRIVATE KEY-----\n\(secret)\n-----END EC PRIVATE KEY-----\n", to: $0) }, "ES256", "not a valid PEM"),
+            (
+                "malformed PEM", { try writeKey("-----BEGIN EC PRIVATE KEY-----\n\(secret)\n-----END EC PRIVATE KEY-----\n", to: $0) },
+                "ES256", "not a valid PEM"
+            ),
         ]
         for (name, prepare, alg, reason) in cases {
             let key = dir.appendingPathComponent(name.replacingOccurrences(of: " ", with: "-"))
@@ -83,7 +91,8 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
                 try writeKey(secret + "\n", to: dir.appendingPathComponent("..v2/key"))
                 let before = sidecar.stdoutLines.count
                 sidecar.signal(SIGHUP)
-                #expect(await sidecar.waitForLine(containing: #""reason":"SIGHUP""#, after: before)?.contains("signing key reloaded") == true)
+                #expect(
+                    await sidecar.waitForLine(containing: #""reason":"SIGHUP""#, after: before)?.contains("signing key reloaded") == true)
                 #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000003").status == 200)
 
                 // 3. A bad new key is reported and counted; the previous key keeps signing.
@@ -138,7 +147,8 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let keyFile = dir.appendingPathComponent("key")
         try writeKey(secret, to: keyFile)
         let socketPath = dir.appendingPathComponent("sidecar.sock").path
-        try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox", listen: "unix:" + socketPath)) { sidecar in
+        try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox", listen: "unix:" + socketPath)) {
+            sidecar in
             let address = try await sidecar.startedAddress("listen")
             #expect(address == .unix(path: socketPath))
             let mode = try FileManager.default.attributesOfItem(atPath: socketPath)[.posixPermissions] as? Int
@@ -154,7 +164,8 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")
         try writeKey(secret, to: keyFile)
-        try await withSidecarProcess(arguments: ["sandbox", "--listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", keyFile.path]) { sandbox in
+        try await withSidecarProcess(arguments: ["sandbox", "--listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", keyFile.path]) {
+            sandbox in
             let sandboxAddress = try await sandbox.startedAddress("listen", message: "sandbox started")
             try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(sandboxAddress)")) { sidecar in
                 let address = try await sidecar.startedAddress("listen")
@@ -180,8 +191,11 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         try writeKey("secret", to: keyFile)
         let process = Process()
         process.executableURL = sidecarExecutable
-        process.arguments = ["sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path]
-        let input = Pipe(), output = Pipe()
+        process.arguments = [
+            "sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path,
+        ]
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try process.run()

@@ -2,6 +2,7 @@ import Foundation
 import FreedomPayJWS
 import LoopbackTestSupport
 import Testing
+
 @testable import Sidecar
 
 @Suite(.timeLimit(.minutes(1))) struct AdminAndLogTests {
@@ -34,7 +35,8 @@ import Testing
             #expect(metrics.status == 200)
             #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = metrics.bodyText
-            #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200"} 1"#))
+            #expect(
+                text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200"} 1"#))
             #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403"} 1"#))
             #expect(text.contains(#"freedompay_sidecar_request_duration_seconds_count{route="/v5/g2g/edit"} 2"#))
             #expect(text.contains(#"freedompay_sidecar_upstream_duration_seconds_count{route="/v5/g2g/edit"} 1"#))

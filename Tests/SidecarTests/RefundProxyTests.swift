@@ -2,6 +2,7 @@ import Foundation
 import HTTP1
 import LoopbackTestSupport
 import Testing
+
 @testable import Sidecar
 
 /// The refund path end to end over loopback sockets: client → sidecar → upstream client → fake Freedom Pay.
@@ -11,14 +12,21 @@ import Testing
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
                 let body = #"{"id":"\#(paymentID)", "amount": 100}"#
-                try await client.send(refundRequest(body: body, extraHeaders: "Authorization: Bearer app\r\nCookie: a=b\r\nX-JWS-Signature: forged\r\nX-Custom: 1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nAccept-Language: kk\r\n"))
+                try await client.send(
+                    refundRequest(
+                        body: body,
+                        extraHeaders:
+                            "Authorization: Bearer app\r\nCookie: a=b\r\nX-JWS-Signature: forged\r\nX-Custom: 1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nAccept-Language: kk\r\n"
+                    ))
                 let response = try await client.readResponse()
 
                 #expect(response.status == 200)
                 #expect(response.header("x-request-status") == "success")
                 #expect(response.header("x-datetime") == "2025-06-20T07:13:31Z")
                 #expect(response.header("X-Sidecar-Error") == nil)
-                #expect(response.bodyText.contains(#""refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}"#))
+                #expect(
+                    response.bodyText.contains(
+                        #""refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}"#))
 
                 let forwarded = try #require(fake.requests.first)
                 #expect(fake.requests.count == 1)
@@ -32,7 +40,9 @@ import Testing
                 #expect(forwarded.header("User-Agent")?.hasPrefix("freedompay-sidecar/") == true)
                 #expect(forwarded.header("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
                 #expect(forwarded.header("Accept-Language") == "kk")
-                for name in ["Authorization", "Cookie", "X-Custom", "Expect"] { #expect(forwarded.header(name) == nil, "\(name) must not be forwarded") }
+                for name in ["Authorization", "Cookie", "X-Custom", "Expect"] {
+                    #expect(forwarded.header(name) == nil, "\(name) must not be forwarded")
+                }
                 #expect(forwarded.headers.values(named: "X-JWS-Signature").count == 1)
                 #expect(forwarded.header("Host") == "\(upstream.address)")
 
@@ -66,9 +76,12 @@ import Testing
         try await withFakeFreedomPay { upstream, fake in
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
-                let part1 = #"{"id":"\#(paymentID)","#, part2 = #""amount":250}"#
-                try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + String(part1.utf8.count, radix: 16) + "\r\n" + part1 + "\r\n" + String(part2.utf8.count, radix: 16) + "\r\n" + part2 + "\r\n0\r\n\r\n")
+                let part1 = #"{"id":"\#(paymentID)","#
+                let part2 = #""amount":250}"#
+                try await client.send(
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + String(part1.utf8.count, radix: 16) + "\r\n" + part1 + "\r\n" + String(part2.utf8.count, radix: 16) + "\r\n"
+                        + part2 + "\r\n0\r\n\r\n")
                 #expect(try await client.readResponse().status == 200)
                 let forwarded = try #require(fake.requests.first)
                 #expect(forwarded.body == Array((part1 + part2).utf8))
@@ -83,7 +96,9 @@ import Testing
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
                 let body = #"{"id":"\#(paymentID)","amount":100,"comment":"\#(String(repeating: "x", count: 2000))"}"#
-                try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+                try await client.send(
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+                )
                 #expect(try await client.readResponse().status == 100)
                 #expect(fake.requests.isEmpty)
                 try await client.send(body)
@@ -127,13 +142,15 @@ import Testing
     @Test func upstreamErrorsPassThroughUnchanged() async throws {
         try await withFakeFreedomPay { upstream, fake in
             fake.reply.withLock {
-                $0 = HTTPResponse(status: 409, headers: [
-                    HTTPHeader(name: "Set-Cookie", value: "a=1"),
-                    HTTPHeader(name: "Set-Cookie", value: "b=2"),
-                    HTTPHeader(name: "x-request-status", value: "error"),
-                    HTTPHeader(name: "Keep-Alive", value: "timeout=5"),
-                    HTTPHeader(name: "Content-Type", value: "application/json"),
-                ], body: Array(#"{"code":"payment_not_found","message":"no such payment"}"#.utf8))
+                $0 = HTTPResponse(
+                    status: 409,
+                    headers: [
+                        HTTPHeader(name: "Set-Cookie", value: "a=1"),
+                        HTTPHeader(name: "Set-Cookie", value: "b=2"),
+                        HTTPHeader(name: "x-request-status", value: "error"),
+                        HTTPHeader(name: "Keep-Alive", value: "timeout=5"),
+                        HTTPHeader(name: "Content-Type", value: "application/json"),
+                    ], body: Array(#"{"code":"payment_not_found","message":"no such payment"}"#.utf8))
             }
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
@@ -162,7 +179,9 @@ import Testing
             #expect(json?["error"]?["code"] == "upstream_unreachable")
             let metrics = String(decoding: await sidecar.metrics.exposition(), as: UTF8.self)
             #expect(metrics.contains(#"freedompay_sidecar_upstream_errors_total{kind="unreachable"} 1"#))
-            #expect(metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502"} 1"#))
+            #expect(
+                metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502"} 1"#)
+            )
             // Refused twice (the first attempt and its one retry): both attempts are counted.
             #expect(metrics.contains("freedompay_sidecar_upstream_attempts_total 2"))
             #expect(metrics.contains("freedompay_sidecar_upstream_retries_total 1"))

@@ -1,13 +1,14 @@
 import Crypto
-import FreedomPayJWS
 import Foundation
+import FreedomPayJWS
 import HTTP1
 import HTTPServer
-import LoopbackTestSupport
 import Logging
+import LoopbackTestSupport
 import SocketLoop
 import Synchronization
 import Testing
+
 @testable import Sidecar
 
 let testSecret = "sidecar-test-secret-do-not-leak"
