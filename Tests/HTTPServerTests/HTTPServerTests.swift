@@ -239,4 +239,21 @@ func withServer<Result>(
             #expect(!FileManager.default.fileExists(atPath: path))
         }
     }
+
+    /// The scoped helper itself: a body that throws still gets its server stopped.
+    @Test func withServerStopsTheServerWhenTheBodyThrows() async throws {
+        let started = Mutex<HTTPServer?>(nil)
+        await #expect(throws: LoopbackClientError.self) {
+            try await withServer { server, _ in
+                started.withLock { $0 = server }
+                let client = try LoopbackClient(server.address)
+                try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await client.readResponse().status == 200)
+                throw LoopbackClientError("the body failed")
+            }
+        }
+        let server = try #require(started.withLock { $0 })
+        #expect(server.openConnectionCount == 0)
+        #expect(throws: (any Error).self) { try LoopbackClient(server.address) }
+    }
 }

@@ -238,4 +238,18 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
             #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 1)
         }
     }
+
+    /// The scoped helper itself: a process still running when the body returns is killed and reaped.
+    @Test func withSidecarProcessKillsAndReapsAProcessStillRunning() async throws {
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey(secret, to: keyFile)
+        let sidecar = try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox")) { sidecar in
+            _ = try await sidecar.startedAddress("listen")
+            return sidecar
+        }
+        #expect(!sidecar.process.isRunning)
+        #expect(sidecar.process.terminationReason == .uncaughtSignal)
+        #expect(sidecar.process.terminationStatus == SIGKILL)
+    }
 }
