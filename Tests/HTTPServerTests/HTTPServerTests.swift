@@ -4,6 +4,7 @@ import LoopbackTestSupport
 import SocketLoop
 import Synchronization
 import Testing
+
 @testable import HTTPServer
 
 /// Echoes method, target and body; requests to `/gate` wait until the test opens the gate.
@@ -41,150 +42,171 @@ final class Gate: Sendable {
     func open() { opened.open() }
 }
 
-func makeServer(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration(), address: String = "127.0.0.1:0") throws -> (HTTPServer, EchoResponder) {
+/// Runs `body` with an echo server, then stops it (closing every connection) whether
+/// `body` returns or throws.
+func withServer<Result>(
+    _ configuration: HTTPServerConfiguration = HTTPServerConfiguration(), address: String = "127.0.0.1:0",
+    isolation: isolated (any Actor)? = #isolation, _ body: (HTTPServer, EchoResponder) async throws -> Result
+) async throws -> Result {
     let responder = EchoResponder()
-    let server = HTTPServer(listener: try Listener(address: try ListenAddress(parsing: address)), configuration: configuration, responder: responder)
-    server.start()
-    return (server, responder)
+    let server = HTTPServer(
+        listener: try Listener(address: try ListenAddress(parsing: address)), configuration: configuration, responder: responder)
+    return try await withStartedServer(server) { try await body($0, responder) }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct HTTPServerTests {
     @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
-        let (server, _) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        for index in 0..<3 {
-            try await client.send("POST /a\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
-            let response = try await client.readResponse()
-            #expect(response.status == 200)
-            #expect(response.bodyText == "POST /a\(index) abc")
-            #expect(response.header("Connection") == nil)
+        try await withServer { server, _ in
+            let client = try LoopbackClient(server.address)
+            for index in 0..<3 {
+                try await client.send("POST /a\(index) HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+                let response = try await client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.bodyText == "POST /a\(index) abc")
+                #expect(response.header("Connection") == nil)
+            }
         }
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        let (server, _) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        #expect(try await client.readResponse().bodyText == "GET /1 ")
-        #expect(try await client.readResponse().bodyText == "POST /2 hi")
-        let last = try await client.readResponse()
-        #expect(last.bodyText == "GET /3 ")
-        #expect(last.header("Connection") == "close")
-        #expect(try await client.isClosedByPeer())
+        try await withServer { server, _ in
+            let client = try LoopbackClient(server.address)
+            try await client.send(
+                "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            #expect(try await client.readResponse().bodyText == "GET /1 ")
+            #expect(try await client.readResponse().bodyText == "POST /2 hi")
+            let last = try await client.readResponse()
+            #expect(last.bodyText == "GET /3 ")
+            #expect(last.header("Connection") == "close")
+            #expect(try await client.isClosedByPeer())
+        }
     }
 
     @Test func halfClosedClientStillGetsEveryPipelinedAnswer() async throws {
-        let (server, _) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
-        client.finishSending()
-        #expect(try await client.readResponse().bodyText == "GET /1 ")
-        #expect(try await client.readResponse().bodyText == "GET /2 ")
-        #expect(try await client.isClosedByPeer())
+        try await withServer { server, _ in
+            let client = try LoopbackClient(server.address)
+            try await client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.finishSending()
+            #expect(try await client.readResponse().bodyText == "GET /1 ")
+            #expect(try await client.readResponse().bodyText == "GET /2 ")
+            #expect(try await client.isClosedByPeer())
+        }
     }
 
     @Test func largePipelinedResponsesWaitForTheReaderAndAllArrive() async throws {
-        let (server, responder) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send(String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 3) + "GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
-        for _ in 0..<3 {
-            let response = try await client.readResponse()
-            #expect(response.status == 200)
-            #expect(response.body.count == 512 * 1024)
+        try await withServer { server, responder in
+            let client = try LoopbackClient(server.address)
+            try await client.send(
+                String(repeating: "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", count: 3) + "GET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+            for _ in 0..<3 {
+                let response = try await client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body.count == 512 * 1024)
+            }
+            #expect(try await client.readResponse().bodyText == "GET /last ")
+            #expect(responder.requestsSeen.withLock { $0 } == 4)
         }
-        #expect(try await client.readResponse().bodyText == "GET /last ")
-        #expect(responder.requestsSeen.withLock { $0 } == 4)
     }
 
     @Test func chunkedBodyIsDecoded() async throws {
-        let (server, _) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: t\r\n\r\n")
-        #expect(try await client.readResponse().bodyText == "POST /c abcde")
+        try await withServer { server, _ in
+            let client = try LoopbackClient(server.address)
+            try await client.send(
+                "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: t\r\n\r\n")
+            #expect(try await client.readResponse().bodyText == "POST /c abcde")
+        }
     }
 
     @Test func expectContinueGets100BeforeTheBodyIsSent() async throws {
-        let (server, _) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
-        let interim = try await client.readResponse()
-        #expect(interim.status == 100)
-        try await client.send("body")
-        let final = try await client.readResponse()
-        #expect(final.status == 200)
-        #expect(final.bodyText == "POST /e body")
+        try await withServer { server, _ in
+            let client = try LoopbackClient(server.address)
+            try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            let interim = try await client.readResponse()
+            #expect(interim.status == 100)
+            try await client.send("body")
+            let final = try await client.readResponse()
+            #expect(final.status == 200)
+            #expect(final.bodyText == "POST /e body")
+        }
     }
 
     @Test func oversizedBodyIsRefusedBefore100Continue() async throws {
-        let (server, responder) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n")
-        let response = try await client.readResponse()
-        #expect(response.status == 413)
-        #expect(response.header("Connection") == "close")
-        #expect(try await client.isClosedByPeer())
-        #expect(responder.requestsSeen.withLock { $0 } == 0)
+        try await withServer { server, responder in
+            let client = try LoopbackClient(server.address)
+            try await client.send("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\nExpect: 100-continue\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 413)
+            #expect(response.header("Connection") == "close")
+            #expect(try await client.isClosedByPeer())
+            #expect(responder.requestsSeen.withLock { $0 } == 0)
+        }
     }
 
     @Test func malformedRequestGets400AndClose() async throws {
-        let (server, responder) = try makeServer()
-        let client = try LoopbackClient(server.address)
-        try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
-        let response = try await client.readResponse()
-        #expect(response.status == 400)
-        #expect(response.header("Connection") == "close")
-        #expect(try await client.isClosedByPeer())
-        #expect(responder.requestsSeen.withLock { $0 } == 0)
+        try await withServer { server, responder in
+            let client = try LoopbackClient(server.address)
+            try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 400)
+            #expect(response.header("Connection") == "close")
+            #expect(try await client.isClosedByPeer())
+            #expect(responder.requestsSeen.withLock { $0 } == 0)
+        }
     }
 
     @Test func incompleteRequestTimesOutWith408() async throws {
-        let (server, responder) = try makeServer(HTTPServerConfiguration(requestReadTimeout: 0.2))
-        let client = try LoopbackClient(server.address)
-        try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Len")
-        let response = try await client.readResponse()
-        #expect(response.status == 408)
-        #expect(try await client.isClosedByPeer())
-        #expect(responder.requestsSeen.withLock { $0 } == 0)
+        try await withServer(HTTPServerConfiguration(requestReadTimeout: 0.2)) { server, responder in
+            let client = try LoopbackClient(server.address)
+            try await client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Len")
+            let response = try await client.readResponse()
+            #expect(response.status == 408)
+            #expect(try await client.isClosedByPeer())
+            #expect(responder.requestsSeen.withLock { $0 } == 0)
+        }
     }
 
     @Test func idleConnectionIsClosedSilently() async throws {
-        let (server, _) = try makeServer(HTTPServerConfiguration(idleTimeout: 0.2))
-        let client = try LoopbackClient(server.address)
-        try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await client.readResponse().status == 200)
-        #expect(try await client.isClosedByPeer())
+        try await withServer(HTTPServerConfiguration(idleTimeout: 0.2)) { server, _ in
+            let client = try LoopbackClient(server.address)
+            try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            #expect(try await client.isClosedByPeer())
+        }
     }
 
     @Test func drainFinishesTheRequestInFlightThenStops() async throws {
-        let (server, responder) = try makeServer()
-        let busy = try LoopbackClient(server.address)
-        let idle = try LoopbackClient(server.address)
-        try await idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await idle.readResponse().status == 200)
-        try await busy.send("GET /gate HTTP/1.1\r\nHost: x\r\n\r\n")
-        await responder.gate.entered.wait()
-        let drained = Latch()
-        server.drain { drained.open() }
-        #expect(try await idle.isClosedByPeer())
-        #expect(throws: (any Error).self) { try LoopbackClient(server.address) }
-        responder.gate.open()
-        let response = try await busy.readResponse()
-        #expect(response.status == 200)
-        #expect(response.header("Connection") == "close")
-        await drained.wait()
-        #expect(server.openConnectionCount == 0)
+        try await withServer { server, responder in
+            let busy = try LoopbackClient(server.address)
+            let idle = try LoopbackClient(server.address)
+            try await idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await idle.readResponse().status == 200)
+            try await busy.send("GET /gate HTTP/1.1\r\nHost: x\r\n\r\n")
+            await responder.gate.entered.wait()
+            let drained = Latch()
+            server.drain { drained.open() }
+            #expect(try await idle.isClosedByPeer())
+            #expect(throws: (any Error).self) { try LoopbackClient(server.address) }
+            responder.gate.open()
+            let response = try await busy.readResponse()
+            #expect(response.status == 200)
+            #expect(response.header("Connection") == "close")
+            await drained.wait()
+            #expect(server.openConnectionCount == 0)
+        }
     }
 
     @Test func connectionsBeyondTheLimitAreClosed() async throws {
-        let (server, _) = try makeServer(HTTPServerConfiguration(maxConnections: 1))
-        let first = try LoopbackClient(server.address)
-        try await first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await first.readResponse().status == 200)
-        let second = try LoopbackClient(server.address)
-        let rejected = try await second.readResponse()
-        #expect(rejected.status == 503)
-        #expect(rejected.header("Connection") == "close")
-        #expect(try await second.isClosedByPeer())
+        try await withServer(HTTPServerConfiguration(maxConnections: 1)) { server, _ in
+            let first = try LoopbackClient(server.address)
+            try await first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await first.readResponse().status == 200)
+            let second = try LoopbackClient(server.address)
+            let rejected = try await second.readResponse()
+            #expect(rejected.status == 503)
+            #expect(rejected.header("Connection") == "close")
+            #expect(try await second.isClosedByPeer())
+        }
     }
 
     /// End to end: a message llhttp rejects never reaches the application; only the
@@ -193,26 +215,45 @@ func makeServer(_ configuration: HTTPServerConfiguration = HTTPServerConfigurati
         let rejected = try LLHTTPCases.load().filter { if case .rejected = $0.verdict { true } else { false } }
         #expect(rejected.count > 40)
         for conformanceCase in rejected {
-            let (server, responder) = try makeServer()
-            let client = try LoopbackClient(server.address)
-            try await client.send(conformanceCase.input)
-            client.finishSending()
-            _ = try await client.readUntilClosed()
-            #expect(responder.requestsSeen.withLock { $0 } <= conformanceCase.completedMessages.count, "\(conformanceCase.name)")
+            try await withServer { server, responder in
+                let client = try LoopbackClient(server.address)
+                try await client.send(conformanceCase.input)
+                client.finishSending()
+                _ = try await client.readUntilClosed()
+                #expect(responder.requestsSeen.withLock { $0 } <= conformanceCase.completedMessages.count, "\(conformanceCase.name)")
+            }
         }
     }
 
     @Test func unixSocketListenerServesWithRestrictedMode() async throws {
         let path = NSTemporaryDirectory() + "http-server-\(UUID().uuidString.prefix(8)).sock"
-        let (server, _) = try makeServer(address: "unix:" + path)
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((attributes[.posixPermissions] as? Int) == 0o660)
-        let client = try LoopbackClient(server.address)
-        try await client.send("GET /u HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await client.readResponse().bodyText == "GET /u ")
-        let drained = Latch()
-        server.drain { drained.open() }
-        await drained.wait()
-        #expect(!FileManager.default.fileExists(atPath: path))
+        try await withServer(address: "unix:" + path) { server, _ in
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? Int) == 0o660)
+            let client = try LoopbackClient(server.address)
+            try await client.send("GET /u HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().bodyText == "GET /u ")
+            let drained = Latch()
+            server.drain { drained.open() }
+            await drained.wait()
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    /// The scoped helper itself: a body that throws still gets its server stopped.
+    @Test func withServerStopsTheServerWhenTheBodyThrows() async throws {
+        let started = Mutex<HTTPServer?>(nil)
+        await #expect(throws: LoopbackClientError.self) {
+            try await withServer { server, _ in
+                started.withLock { $0 = server }
+                let client = try LoopbackClient(server.address)
+                try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await client.readResponse().status == 200)
+                throw LoopbackClientError("the body failed")
+            }
+        }
+        let server = try #require(started.withLock { $0 })
+        #expect(server.openConnectionCount == 0)
+        #expect(throws: (any Error).self) { try LoopbackClient(server.address) }
     }
 }

@@ -23,7 +23,8 @@ final class SidecarProcessHarness: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FREEDOMPAY_") }
         env.merge(environment) { $1 }
         process.environment = env
-        let stdout = Pipe(), stderr = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         process.terminationHandler = { [exited] _ in exited.open() }
@@ -94,15 +95,40 @@ final class SidecarProcessHarness: @unchecked Sendable {
     /// The address logged for `key` ("listen" or "admin_listen") in the start-up line.
     func startedAddress(_ key: String, message: String = "sidecar started") async throws -> ListenAddress {
         guard let line = await waitForLine(containing: message),
-              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let text = object[key] as? String
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let text = object[key] as? String
         else { throw LoopbackClientError("sidecar did not start: \(stdoutLines) \(standardError)") }
         return try ListenAddress(parsing: text)
+    }
+
+    /// Sends SIGKILL if the process is still running, then waits until it has been reaped
+    /// (the termination handler runs after that).
+    func killAndWait() async {
+        if process.isRunning { signal(SIGKILL) }
+        await exited.wait()
     }
 
     deinit {
         if process.isRunning { process.terminate() }
     }
+}
+
+/// Runs `body` with a sidecar process started with `arguments`, then makes sure the process
+/// has ended and been reaped, whether `body` returns or throws (SIGKILL if it still runs).
+func withSidecarProcess<Result>(
+    arguments: [String], environment: [String: String] = [:], isolation: isolated (any Actor)? = #isolation,
+    _ body: (SidecarProcessHarness) async throws -> Result
+) async throws -> Result {
+    let harness = try SidecarProcessHarness(arguments: arguments, environment: environment)
+    let result: Result
+    do {
+        result = try await body(harness)
+    } catch {
+        await harness.killAndWait()
+        throw error
+    }
+    await harness.killAndWait()
+    return result
 }
 
 /// A temporary directory for key files and sockets.

@@ -12,7 +12,9 @@ private let payment = "01978d4f-1a2b-7c3d-8e4f-0123456789ab"
 private func refund(_ address: ListenAddress, id: String) async throws -> ReceivedResponse {
     let client = try LoopbackClient(address)
     let body = #"{"id":"\#(payment)","amount":100}"#
-    try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Request-Id: \(id)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+    try await client.send(
+        "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Request-Id: \(id)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    )
     return try await client.readResponse()
 }
 
@@ -23,7 +25,10 @@ private func adminGet(_ address: ListenAddress, _ path: String) async throws -> 
 }
 
 private func serveArguments(keyFile: URL, upstream: String, listen: String = "127.0.0.1:0") -> [String] {
-    ["serve", "--listen", listen, "--admin-listen", "127.0.0.1:0", "--upstream", upstream, "--auth-id", merchant, "--key-file", keyFile.path, "--log-level", "trace"]
+    [
+        "serve", "--listen", listen, "--admin-listen", "127.0.0.1:0", "--upstream", upstream, "--auth-id", merchant, "--key-file",
+        keyFile.path, "--log-level", "trace",
+    ]
 }
 
 /// Real processes: start-up checks, signals, key rotation, drain, logs, CLI subcommands.
@@ -34,98 +39,107 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
             ("missing", { _ in }, "HS256", "No such file"),
             ("empty", { try writeKey("\n", to: $0) }, "HS256", "empty"),
             ("writable by others", { try writeKey(secret, to: $0, mode: 0o666) }, "HS256", "writable by group or others"),
-            ("malformed PEM", { try writeKey("-----BEGIN EC PRIVATE KEY-----\n\(secret)\n-----END EC PRIVATE KEY-----\n", to: $0) }, "ES256", "not a valid PEM"),
+            (
+                "malformed PEM", { try writeKey("-----BEGIN EC PRIVATE KEY-----\n\(secret)\n-----END EC PRIVATE KEY-----\n", to: $0) },
+                "ES256", "not a valid PEM"
+            ),
         ]
         for (name, prepare, alg, reason) in cases {
             let key = dir.appendingPathComponent(name.replacingOccurrences(of: " ", with: "-"))
             try prepare(key)
-            let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: key, upstream: "sandbox") + ["--alg", alg])
-            #expect(await sidecar.waitForExit() == 1, "\(name)")
-            let line = try #require(sidecar.stdoutLines.first { $0.contains("cannot start") }, "\(name): \(sidecar.stdoutLines)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect(object["level"] as? String == "critical")
-            #expect((object["error"] as? String)?.contains(reason) == true, "\(name): \(line)")
-            #expect(!(sidecar.stdoutLines.joined() + sidecar.standardError).contains(secret))
+            try await withSidecarProcess(arguments: serveArguments(keyFile: key, upstream: "sandbox") + ["--alg", alg]) { sidecar in
+                #expect(await sidecar.waitForExit() == 1, "\(name)")
+                let line = try #require(sidecar.stdoutLines.first { $0.contains("cannot start") }, "\(name): \(sidecar.stdoutLines)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                #expect(object["level"] as? String == "critical")
+                #expect((object["error"] as? String)?.contains(reason) == true, "\(name): \(line)")
+                #expect(!(sidecar.stdoutLines.joined() + sidecar.standardError).contains(secret))
+            }
         }
     }
 
     @Test func sighupAndFileReplacementRotateTheKeyAndABadKeyKeepsTheOldOne() async throws {
-        let (upstream, fake) = try startFakeFreedomPay(secret: secret, merchantID: merchant)
-        // Kubernetes layout: key -> ..data/key, ..data -> ..v1; rotation swaps ..data atomically.
-        let dir = try makeTemporaryDirectory()
-        let fm = FileManager.default
-        try fm.createDirectory(at: dir.appendingPathComponent("..v1"), withIntermediateDirectories: true)
-        try writeKey(secret + "\n", to: dir.appendingPathComponent("..v1/key"))
-        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("..data").path, withDestinationPath: "..v1")
-        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("key").path, withDestinationPath: "..data/key")
-        let keyFile = dir.appendingPathComponent("key")
+        try await withFakeFreedomPay(secret: secret, merchantID: merchant) { upstream, fake in
+            // Kubernetes layout: key -> ..data/key, ..data -> ..v1; rotation swaps ..data atomically.
+            let dir = try makeTemporaryDirectory()
+            let fm = FileManager.default
+            try fm.createDirectory(at: dir.appendingPathComponent("..v1"), withIntermediateDirectories: true)
+            try writeKey(secret + "\n", to: dir.appendingPathComponent("..v1/key"))
+            try fm.createSymbolicLink(atPath: dir.appendingPathComponent("..data").path, withDestinationPath: "..v1")
+            try fm.createSymbolicLink(atPath: dir.appendingPathComponent("key").path, withDestinationPath: "..data/key")
+            let keyFile = dir.appendingPathComponent("key")
 
-        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(upstream.address)"))
-        let address = try await sidecar.startedAddress("listen")
-        let admin = try await sidecar.startedAddress("admin_listen")
-        #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000001").status == 200)
+            try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(upstream.address)")) { sidecar in
+                let address = try await sidecar.startedAddress("listen")
+                let admin = try await sidecar.startedAddress("admin_listen")
+                #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000001").status == 200)
 
-        // 1. File replacement: a new ..v2 directory and an atomic swap of ..data.
-        let rotated = "rotated-secret-after-swap"
-        try fm.createDirectory(at: dir.appendingPathComponent("..v2"), withIntermediateDirectories: true)
-        try writeKey(rotated + "\n", to: dir.appendingPathComponent("..v2/key"))
-        try fm.createSymbolicLink(atPath: dir.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
-        #expect(rename(dir.appendingPathComponent("..data_tmp").path, dir.appendingPathComponent("..data").path) == 0)
-        #expect(await sidecar.waitForLine(containing: "key file changed") != nil)
-        let afterSwap = try await refund(address, id: "00000000-0000-4000-8000-000000000002")
-        #expect(afterSwap.status == 401, "the fake still expects the old key, so a new signature fails there")
-        let forwarded = try #require(fake.requests.last)
-        let newKey = try SigningKey(algorithm: .hs256, keyData: Array(rotated.utf8))
-        #expect(DetachedJWS.verify(try #require(forwarded.header("X-JWS-Signature")), payload: forwarded.body, key: newKey) != nil)
+                // 1. File replacement: a new ..v2 directory and an atomic swap of ..data.
+                let rotated = "rotated-secret-after-swap"
+                try fm.createDirectory(at: dir.appendingPathComponent("..v2"), withIntermediateDirectories: true)
+                try writeKey(rotated + "\n", to: dir.appendingPathComponent("..v2/key"))
+                try fm.createSymbolicLink(atPath: dir.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
+                #expect(rename(dir.appendingPathComponent("..data_tmp").path, dir.appendingPathComponent("..data").path) == 0)
+                #expect(await sidecar.waitForLine(containing: "key file changed") != nil)
+                let afterSwap = try await refund(address, id: "00000000-0000-4000-8000-000000000002")
+                #expect(afterSwap.status == 401, "the fake still expects the old key, so a new signature fails there")
+                let forwarded = try #require(fake.requests.last)
+                let newKey = try SigningKey(algorithm: .hs256, keyData: Array(rotated.utf8))
+                #expect(DetachedJWS.verify(try #require(forwarded.header("X-JWS-Signature")), payload: forwarded.body, key: newKey) != nil)
 
-        // 2. SIGHUP after an in-place rewrite back to the original key.
-        try writeKey(secret + "\n", to: dir.appendingPathComponent("..v2/key"))
-        let before = sidecar.stdoutLines.count
-        sidecar.signal(SIGHUP)
-        #expect(await sidecar.waitForLine(containing: #""reason":"SIGHUP""#, after: before)?.contains("signing key reloaded") == true)
-        #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000003").status == 200)
+                // 2. SIGHUP after an in-place rewrite back to the original key.
+                try writeKey(secret + "\n", to: dir.appendingPathComponent("..v2/key"))
+                let before = sidecar.stdoutLines.count
+                sidecar.signal(SIGHUP)
+                #expect(
+                    await sidecar.waitForLine(containing: #""reason":"SIGHUP""#, after: before)?.contains("signing key reloaded") == true)
+                #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000003").status == 200)
 
-        // 3. A bad new key is reported and counted; the previous key keeps signing.
-        try writeKey("", to: dir.appendingPathComponent("..v2/key"))
-        let beforeBad = sidecar.stdoutLines.count
-        sidecar.signal(SIGHUP)
-        let failure = await sidecar.waitForLine(containing: "signing key reload failed", after: beforeBad)
-        #expect(failure?.contains("empty") == true)
-        #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000004").status == 200)
-        let metrics = try await adminGet(admin, "/metrics").bodyText
-        #expect(metrics.contains(#"freedompay_sidecar_key_reloads_total{result="success"} 2"#))
-        #expect(metrics.contains(#"freedompay_sidecar_key_reloads_total{result="failure"} 1"#))
+                // 3. A bad new key is reported and counted; the previous key keeps signing.
+                try writeKey("", to: dir.appendingPathComponent("..v2/key"))
+                let beforeBad = sidecar.stdoutLines.count
+                sidecar.signal(SIGHUP)
+                let failure = await sidecar.waitForLine(containing: "signing key reload failed", after: beforeBad)
+                #expect(failure?.contains("empty") == true)
+                #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000004").status == 200)
+                let metrics = try await adminGet(admin, "/metrics").bodyText
+                #expect(metrics.contains(#"freedompay_sidecar_key_reloads_total{result="success"} 2"#))
+                #expect(metrics.contains(#"freedompay_sidecar_key_reloads_total{result="failure"} 1"#))
 
-        sidecar.signal(SIGTERM)
-        #expect(await sidecar.waitForExit() == 0)
-        for line in sidecar.stdoutLines {
-            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
-            #expect(!line.contains(secret) && !line.contains(rotated))
+                sidecar.signal(SIGTERM)
+                #expect(await sidecar.waitForExit() == 0)
+                for line in sidecar.stdoutLines {
+                    #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+                    #expect(!line.contains(secret) && !line.contains(rotated))
+                }
+            }
         }
     }
 
     @Test func sigtermDrainsTheRequestInFlightThenExitsZero() async throws {
-        let (upstream, fake) = try startFakeFreedomPay(secret: secret, merchantID: merchant)
-        fake.holdRequests.withLock { $0 = true }
-        let dir = try makeTemporaryDirectory()
-        let keyFile = dir.appendingPathComponent("key")
-        try writeKey(secret, to: keyFile)
-        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(upstream.address)"))
-        let address = try await sidecar.startedAddress("listen")
-        let admin = try await sidecar.startedAddress("admin_listen")
+        try await withFakeFreedomPay(secret: secret, merchantID: merchant) { upstream, fake in
+            fake.holdRequests.withLock { $0 = true }
+            let dir = try makeTemporaryDirectory()
+            let keyFile = dir.appendingPathComponent("key")
+            try writeKey(secret, to: keyFile)
+            try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(upstream.address)")) { sidecar in
+                let address = try await sidecar.startedAddress("listen")
+                let admin = try await sidecar.startedAddress("admin_listen")
 
-        async let inFlight = refund(address, id: "00000000-0000-4000-8000-0000000000d1")
-        await fake.arrived.wait()
-        sidecar.signal(SIGTERM)
-        #expect(await sidecar.waitForLine(containing: "draining") != nil)
-        #expect(try await adminGet(admin, "/readyz").status == 503)
-        #expect(throws: (any Error).self) { try LoopbackClient(address) }
-        fake.release.open()
-        let response = try await inFlight
-        #expect(response.status == 200)
-        #expect(response.header("Connection") == "close")
-        #expect(await sidecar.waitForExit() == 0)
-        #expect(sidecar.stdoutLines.last?.contains(#""message":"stopped""#) == true)
+                async let inFlight = refund(address, id: "00000000-0000-4000-8000-0000000000d1")
+                await fake.arrived.wait()
+                sidecar.signal(SIGTERM)
+                #expect(await sidecar.waitForLine(containing: "draining") != nil)
+                #expect(try await adminGet(admin, "/readyz").status == 503)
+                #expect(throws: (any Error).self) { try LoopbackClient(address) }
+                fake.release.open()
+                let response = try await inFlight
+                #expect(response.status == 200)
+                #expect(response.header("Connection") == "close")
+                #expect(await sidecar.waitForExit() == 0)
+                #expect(sidecar.stdoutLines.last?.contains(#""message":"stopped""#) == true)
+            }
+        }
     }
 
     @Test func unixSocketListenerWithOwnerAndGroupOnlyMode() async throws {
@@ -133,37 +147,42 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let keyFile = dir.appendingPathComponent("key")
         try writeKey(secret, to: keyFile)
         let socketPath = dir.appendingPathComponent("sidecar.sock").path
-        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox", listen: "unix:" + socketPath))
-        let address = try await sidecar.startedAddress("listen")
-        #expect(address == .unix(path: socketPath))
-        let mode = try FileManager.default.attributesOfItem(atPath: socketPath)[.posixPermissions] as? Int
-        #expect(mode == 0o660)
-        #expect(try await refund(address, id: "00000000-0000-4000-8000-0000000000e1").status == 200)
-        sidecar.signal(SIGTERM)
-        #expect(await sidecar.waitForExit() == 0)
-        #expect(!FileManager.default.fileExists(atPath: socketPath))
+        try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox", listen: "unix:" + socketPath)) {
+            sidecar in
+            let address = try await sidecar.startedAddress("listen")
+            #expect(address == .unix(path: socketPath))
+            let mode = try FileManager.default.attributesOfItem(atPath: socketPath)[.posixPermissions] as? Int
+            #expect(mode == 0o660)
+            #expect(try await refund(address, id: "00000000-0000-4000-8000-0000000000e1").status == 200)
+            sidecar.signal(SIGTERM)
+            #expect(await sidecar.waitForExit() == 0)
+            #expect(!FileManager.default.fileExists(atPath: socketPath))
+        }
     }
 
     @Test func refundThroughTheStandaloneSandboxOverLibcurl() async throws {
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")
         try writeKey(secret, to: keyFile)
-        let sandbox = try SidecarProcessHarness(arguments: ["sandbox", "--listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", keyFile.path])
-        let sandboxAddress = try await sandbox.startedAddress("listen", message: "sandbox started")
-        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(sandboxAddress)"))
-        let address = try await sidecar.startedAddress("listen")
+        try await withSidecarProcess(arguments: ["sandbox", "--listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", keyFile.path]) {
+            sandbox in
+            let sandboxAddress = try await sandbox.startedAddress("listen", message: "sandbox started")
+            try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "http://\(sandboxAddress)")) { sidecar in
+                let address = try await sidecar.startedAddress("listen")
 
-        let first = try await refund(address, id: "00000000-0000-4000-8000-0000000000f1")
-        #expect(first.status == 200)
-        #expect(first.header("x-freedompay-sandbox") == "emulated")
-        #expect(first.header("x-request-id") == "00000000-0000-4000-8000-0000000000f1")
-        let replay = try await refund(address, id: "00000000-0000-4000-8000-0000000000f1")
-        #expect(replay.body == first.body)
+                let first = try await refund(address, id: "00000000-0000-4000-8000-0000000000f1")
+                #expect(first.status == 200)
+                #expect(first.header("x-freedompay-sandbox") == "emulated")
+                #expect(first.header("x-request-id") == "00000000-0000-4000-8000-0000000000f1")
+                let replay = try await refund(address, id: "00000000-0000-4000-8000-0000000000f1")
+                #expect(replay.body == first.body)
 
-        sidecar.signal(SIGTERM)
-        sandbox.signal(SIGTERM)
-        #expect(await sidecar.waitForExit() == 0)
-        #expect(await sandbox.waitForExit() == 0)
+                sidecar.signal(SIGTERM)
+                sandbox.signal(SIGTERM)
+                #expect(await sidecar.waitForExit() == 0)
+                #expect(await sandbox.waitForExit() == 0)
+            }
+        }
     }
 
     @Test func signPrintsTheCardAPIKnownAnswer() async throws {
@@ -172,8 +191,11 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         try writeKey("secret", to: keyFile)
         let process = Process()
         process.executableURL = sidecarExecutable
-        process.arguments = ["sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path]
-        let input = Pipe(), output = Pipe()
+        process.arguments = [
+            "sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path,
+        ]
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try process.run()
@@ -208,11 +230,26 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         #expect(insecure.1.contains("https"))
         #expect(run(["check-config", "--key-file", keyFile.path]).1.contains("merchant id"))
 
-        let sidecar = try SidecarProcessHarness(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox"))
-        let admin = try await sidecar.startedAddress("admin_listen")
-        #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 0)
-        sidecar.signal(SIGTERM)
-        #expect(await sidecar.waitForExit() == 0)
-        #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 1)
+        try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox")) { sidecar in
+            let admin = try await sidecar.startedAddress("admin_listen")
+            #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 0)
+            sidecar.signal(SIGTERM)
+            #expect(await sidecar.waitForExit() == 0)
+            #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 1)
+        }
+    }
+
+    /// The scoped helper itself: a process still running when the body returns is killed and reaped.
+    @Test func withSidecarProcessKillsAndReapsAProcessStillRunning() async throws {
+        let dir = try makeTemporaryDirectory()
+        let keyFile = dir.appendingPathComponent("key")
+        try writeKey(secret, to: keyFile)
+        let sidecar = try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox")) { sidecar in
+            _ = try await sidecar.startedAddress("listen")
+            return sidecar
+        }
+        #expect(!sidecar.process.isRunning)
+        #expect(sidecar.process.terminationReason == .uncaughtSignal)
+        #expect(sidecar.process.terminationStatus == SIGKILL)
     }
 }

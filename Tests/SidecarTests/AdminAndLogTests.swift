@@ -2,6 +2,7 @@ import Foundation
 import FreedomPayJWS
 import LoopbackTestSupport
 import Testing
+
 @testable import Sidecar
 
 @Suite(.timeLimit(.minutes(1))) struct AdminAndLogTests {
@@ -12,67 +13,72 @@ import Testing
     }
 
     @Test func probesReportAliveAndReadyThenNotReadyWhileDraining() async throws {
-        let sidecar = try startSidecar(upstream: "sandbox")
-        #expect(try await get("/healthz", from: sidecar).status == 200)
-        #expect(try await get("/readyz", from: sidecar).status == 200)
-        #expect(try await get("/nope", from: sidecar).status == 404)
-        sidecar.readiness.startDraining()
-        #expect(try await get("/readyz", from: sidecar).status == 503)
-        #expect(try await get("/healthz", from: sidecar).status == 200)
+        // `throws` spelled out: its only `try`s are inside #expect, which closure effect inference does not see.
+        try await withSidecar(upstream: "sandbox") { sidecar throws in
+            #expect(try await get("/healthz", from: sidecar).status == 200)
+            #expect(try await get("/readyz", from: sidecar).status == 200)
+            #expect(try await get("/nope", from: sidecar).status == 404)
+            sidecar.readiness.startDraining()
+            #expect(try await get("/readyz", from: sidecar).status == 503)
+            #expect(try await get("/healthz", from: sidecar).status == 200)
+        }
     }
 
     @Test func metricsCountARefund() async throws {
-        let sidecar = try startSidecar(upstream: "sandbox")
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(refundRequest())
-        #expect(try await client.readResponse().status == 200)
-        try await client.send(refundRequest(extraHeaders: "X-Action: gateway.payment.reverse\r\n"))
-        #expect(try await client.readResponse().status == 403)
-        let metrics = try await get("/metrics", from: sidecar)
-        #expect(metrics.status == 200)
-        #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
-        let text = metrics.bodyText
-        #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200"} 1"#))
-        #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403"} 1"#))
-        #expect(text.contains(#"freedompay_sidecar_request_duration_seconds_count{route="/v5/g2g/edit"} 2"#))
-        #expect(text.contains(#"freedompay_sidecar_upstream_duration_seconds_count{route="/v5/g2g/edit"} 1"#))
-        #expect(text.contains("freedompay_sidecar_requests_in_flight 0"))
-        #expect(text.contains(#"freedompay_sidecar_build_info{version="\#(Sidecar.version)"} 1"#))
-        #expect(!text.contains(testSecret))
+        try await withSidecar(upstream: "sandbox") { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(refundRequest())
+            #expect(try await client.readResponse().status == 200)
+            try await client.send(refundRequest(extraHeaders: "X-Action: gateway.payment.reverse\r\n"))
+            #expect(try await client.readResponse().status == 403)
+            let metrics = try await get("/metrics", from: sidecar)
+            #expect(metrics.status == 200)
+            #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = metrics.bodyText
+            #expect(
+                text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200"} 1"#))
+            #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403"} 1"#))
+            #expect(text.contains(#"freedompay_sidecar_request_duration_seconds_count{route="/v5/g2g/edit"} 2"#))
+            #expect(text.contains(#"freedompay_sidecar_upstream_duration_seconds_count{route="/v5/g2g/edit"} 1"#))
+            #expect(text.contains("freedompay_sidecar_requests_in_flight 0"))
+            #expect(text.contains(#"freedompay_sidecar_build_info{version="\#(Sidecar.version)"} 1"#))
+            #expect(!text.contains(testSecret))
+        }
     }
 
     @Test func requestLogsAreJSONWithIDsAndNeverKeySignatureOrBody() async throws {
         let logs = LogCapture()
-        let sidecar = try startSidecar(upstream: "sandbox", logs: logs)
-        let client = try LoopbackClient(sidecar.address)
-        let body = #"{"id":"\#(paymentID)","amount":100}"#
-        let requestID = "00000000-0000-4000-8000-0000000000cc"
-        try await client.send(refundRequest(body: body, extraHeaders: "X-Request-Id: \(requestID)\r\n"))
-        #expect(try await client.readResponse().status == 200)
-        try await client.send(refundRequest(body: "{}"))
-        #expect(try await client.readResponse().status == 400)
+        try await withSidecar(upstream: "sandbox", logs: logs) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            let body = #"{"id":"\#(paymentID)","amount":100}"#
+            let requestID = "00000000-0000-4000-8000-0000000000cc"
+            try await client.send(refundRequest(body: body, extraHeaders: "X-Request-Id: \(requestID)\r\n"))
+            #expect(try await client.readResponse().status == 200)
+            try await client.send(refundRequest(body: "{}"))
+            #expect(try await client.readResponse().status == 400)
 
-        let objects = try logs.objects()
-        let requestLines = objects.filter { $0["message"] as? String == "request" }
-        #expect(requestLines.count == 2)
-        let refund = try #require(requestLines.first)
-        #expect(refund["request_id"] as? String == requestID)
-        #expect(refund["route"] as? String == "/v5/g2g/edit")
-        #expect(refund["action"] as? String == "gateway.payment.refund")
-        #expect(refund["status"] as? Int == 200)
-        #expect(refund["upstream_status"] as? Int == 200)
-        #expect(refund["duration_ms"] is Double)
-        #expect(refund["upstream_ms"] is Double)
-        #expect(requestLines.last?["error"] as? String == "invalid_body")
-        #expect(objects.contains { $0["message"] as? String == "sidecar started" })
+            let objects = try logs.objects()
+            let requestLines = objects.filter { $0["message"] as? String == "request" }
+            #expect(requestLines.count == 2)
+            let refund = try #require(requestLines.first)
+            #expect(refund["request_id"] as? String == requestID)
+            #expect(refund["route"] as? String == "/v5/g2g/edit")
+            #expect(refund["action"] as? String == "gateway.payment.refund")
+            #expect(refund["status"] as? Int == 200)
+            #expect(refund["upstream_status"] as? Int == 200)
+            #expect(refund["duration_ms"] is Double)
+            #expect(refund["upstream_ms"] is Double)
+            #expect(requestLines.last?["error"] as? String == "invalid_body")
+            #expect(objects.contains { $0["message"] as? String == "sidecar started" })
 
-        let key = try SigningKey(algorithm: .hs256, keyData: Array(testSecret.utf8))
-        let header = JOSEHeaderLayout.gateway.header(path: "/v5/g2g/edit", merchantID: testMerchant, method: "POST", algorithm: .hs256)
-        let mac = try #require(DetachedJWS.sign(header: header, payload: Array(body.utf8), key: key).components(separatedBy: "..").last)
-        for line in logs.all {
-            #expect(!line.contains(testSecret))
-            #expect(!line.contains(mac))
-            #expect(!line.contains(paymentID), "bodies are never logged")
+            let key = try SigningKey(algorithm: .hs256, keyData: Array(testSecret.utf8))
+            let header = JOSEHeaderLayout.gateway.header(path: "/v5/g2g/edit", merchantID: testMerchant, method: "POST", algorithm: .hs256)
+            let mac = try #require(DetachedJWS.sign(header: header, payload: Array(body.utf8), key: key).components(separatedBy: "..").last)
+            for line in logs.all {
+                #expect(!line.contains(testSecret))
+                #expect(!line.contains(mac))
+                #expect(!line.contains(paymentID), "bodies are never logged")
+            }
         }
     }
 }

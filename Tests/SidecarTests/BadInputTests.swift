@@ -1,6 +1,7 @@
 import Foundation
 import LoopbackTestSupport
 import Testing
+
 @testable import Sidecar
 
 /// One bad request and what the sidecar must answer instead of forwarding it.
@@ -41,60 +42,106 @@ let badInputs: [BadInput] = [
     BadInput(name: "amount as string", raw: post(#"{"id":"\#(paymentID)","amount":"100"}"#), status: 400, code: "invalid_body"),
     BadInput(name: "amount true", raw: post(#"{"id":"\#(paymentID)","amount":true}"#), status: 400, code: "invalid_body"),
     BadInput(name: "amount overflows to infinity", raw: post(#"{"id":"\#(paymentID)","amount":1e400}"#), status: 400, code: "invalid_body"),
-    BadInput(name: "invalid UTF-8", bytes: Array("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"a\":\"".utf8) + [0xFF] + Array("\"}".utf8), status: 400, code: "invalid_body"),
-    BadInput(name: "action not allowed", raw: post(good, headers: "Content-Type: application/json\r\nX-Action: gateway.payment.reverse\r\n"), status: 403, code: "action_not_allowed"),
+    BadInput(
+        name: "invalid UTF-8",
+        bytes: Array("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"a\":\"".utf8)
+            + [0xFF] + Array("\"}".utf8), status: 400, code: "invalid_body"),
+    BadInput(
+        name: "action not allowed", raw: post(good, headers: "Content-Type: application/json\r\nX-Action: gateway.payment.reverse\r\n"),
+        status: 403, code: "action_not_allowed"),
     BadInput(name: "unknown route", raw: post(good, path: "/v5/g2g/create"), status: 404, code: "unknown_route"),
     BadInput(name: "GET on the refund route", raw: "GET /v5/g2g/edit HTTP/1.1\r\nHost: x\r\n\r\n", status: 405, code: "method_not_allowed"),
-    BadInput(name: "no length", raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n", status: 411, code: "length_required"),
-    BadInput(name: "body over 64 KiB", raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 65537\r\n\r\n", status: 413, code: "body_too_large"),
-    BadInput(name: "form content type", raw: post(good, headers: "Content-Type: application/x-www-form-urlencoded\r\n"), status: 415, code: "unsupported_media_type"),
+    BadInput(
+        name: "no length", raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n", status: 411,
+        code: "length_required"),
+    BadInput(
+        name: "body over 64 KiB",
+        raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 65537\r\n\r\n", status: 413,
+        code: "body_too_large"),
+    BadInput(
+        name: "form content type", raw: post(good, headers: "Content-Type: application/x-www-form-urlencoded\r\n"), status: 415,
+        code: "unsupported_media_type"),
     BadInput(name: "no content type", raw: post(good, headers: ""), status: 415, code: "unsupported_media_type"),
-    BadInput(name: "headers over 16 KiB", raw: post(good, headers: "Content-Type: application/json\r\nX-Pad: \(String(repeating: "a", count: 17000))\r\n"), status: 431, code: "headers_too_large"),
-    BadInput(name: "Content-Length with Transfer-Encoding", raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400, code: "malformed_request"),
-    BadInput(name: "duplicate Content-Length", raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}", status: 400, code: "malformed_request"),
-    BadInput(name: "obs-fold", raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n folded\r\nContent-Length: 2\r\n\r\n{}", status: 400, code: "malformed_request"),
-    BadInput(name: "request id not a UUID", raw: post(good, headers: "Content-Type: application/json\r\nX-Request-Id: refund-1\r\n"), status: 400, code: "invalid_request_id"),
-    BadInput(name: "two request ids", raw: post(good, headers: "Content-Type: application/json\r\nX-Request-Id: 00000000-0000-4000-8000-000000000001\r\nX-Request-Id: 00000000-0000-4000-8000-000000000002\r\n"), status: 400, code: "invalid_request_id"),
+    BadInput(
+        name: "headers over 16 KiB",
+        raw: post(good, headers: "Content-Type: application/json\r\nX-Pad: \(String(repeating: "a", count: 17000))\r\n"), status: 431,
+        code: "headers_too_large"),
+    BadInput(
+        name: "Content-Length with Transfer-Encoding",
+        raw:
+            "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        status: 400, code: "malformed_request"),
+    BadInput(
+        name: "duplicate Content-Length",
+        raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+        status: 400, code: "malformed_request"),
+    BadInput(
+        name: "obs-fold",
+        raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n folded\r\nContent-Length: 2\r\n\r\n{}",
+        status: 400, code: "malformed_request"),
+    BadInput(
+        name: "request id not a UUID", raw: post(good, headers: "Content-Type: application/json\r\nX-Request-Id: refund-1\r\n"),
+        status: 400, code: "invalid_request_id"),
+    BadInput(
+        name: "two request ids",
+        raw: post(
+            good,
+            headers:
+                "Content-Type: application/json\r\nX-Request-Id: 00000000-0000-4000-8000-000000000001\r\nX-Request-Id: 00000000-0000-4000-8000-000000000002\r\n"
+        ), status: 400, code: "invalid_request_id"),
     BadInput(name: "query string", raw: post(good, path: "/v5/g2g/edit?amount=1"), status: 400, code: "invalid_request"),
-    BadInput(name: "no Host", raw: "POST /v5/g2g/edit HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: \(good.utf8.count)\r\n\r\n\(good)", status: 400, code: "invalid_request"),
-    BadInput(name: "HTTP/2.0 request line", raw: "POST /v5/g2g/edit HTTP/2.0\r\nHost: x\r\n\r\n", status: 505, code: "http_version_not_supported"),
+    BadInput(
+        name: "no Host",
+        raw: "POST /v5/g2g/edit HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: \(good.utf8.count)\r\n\r\n\(good)",
+        status: 400, code: "invalid_request"),
+    BadInput(
+        name: "HTTP/2.0 request line", raw: "POST /v5/g2g/edit HTTP/2.0\r\nHost: x\r\n\r\n", status: 505, code: "http_version_not_supported"
+    ),
 ]
 
 @Suite(.timeLimit(.minutes(1))) struct BadInputTests {
     @Test(arguments: badInputs)
     func badInputIsAnsweredBySidecarAndNothingIsForwarded(_ input: BadInput) async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(input.raw)
-        let response = try await client.readResponse()
-        #expect(response.status == input.status)
-        #expect(response.header("X-Sidecar-Error") == input.code)
-        #expect(response.header("Content-Type") == "application/json")
-        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
-        #expect(json?["error"]?["code"] == input.code)
-        #expect(json?["error"]?["message"]?.isEmpty == false)
-        #expect(fake.requests.isEmpty, "nothing may be forwarded")
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(input.raw)
+                let response = try await client.readResponse()
+                #expect(response.status == input.status)
+                #expect(response.header("X-Sidecar-Error") == input.code)
+                #expect(response.header("Content-Type") == "application/json")
+                let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
+                #expect(json?["error"]?["code"] == input.code)
+                #expect(json?["error"]?["message"]?.isEmpty == false)
+                #expect(fake.requests.isEmpty, "nothing may be forwarded")
+            }
+        }
     }
 
     @Test func requestThatNeverCompletesGets408() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream)) { $0.headerTimeout = 0.3 }
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"id\":")
-        let response = try await client.readResponse()
-        #expect(response.status == 408)
-        #expect(response.header("X-Sidecar-Error") == "request_timeout")
-        #expect(fake.requests.isEmpty)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.headerTimeout = 0.3 }) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"id\":")
+                let response = try await client.readResponse()
+                #expect(response.status == 408)
+                #expect(response.header("X-Sidecar-Error") == "request_timeout")
+                #expect(fake.requests.isEmpty)
+            }
+        }
     }
 
     @Test func validationErrorsCarryTheAssignedRequestID() async throws {
-        let (upstream, _) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(post(#"{"id":"\#(paymentID)","amount":0}"#, headers: "Content-Type: application/json\r\nIdempotency-Key: k-1\r\n"))
-        let response = try await client.readResponse()
-        #expect(response.status == 400)
-        #expect(response.header("X-Request-Id") == UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: "k-1"))
+        try await withFakeFreedomPay { upstream, _ in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(
+                    post(#"{"id":"\#(paymentID)","amount":0}"#, headers: "Content-Type: application/json\r\nIdempotency-Key: k-1\r\n"))
+                let response = try await client.readResponse()
+                #expect(response.status == 400)
+                #expect(response.header("X-Request-Id") == UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: "k-1"))
+            }
+        }
     }
 }

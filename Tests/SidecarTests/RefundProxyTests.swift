@@ -2,168 +2,205 @@ import Foundation
 import HTTP1
 import LoopbackTestSupport
 import Testing
+
 @testable import Sidecar
 
 /// The refund path end to end over loopback sockets: client → sidecar → upstream client → fake Freedom Pay.
 @Suite(.timeLimit(.minutes(1))) struct RefundProxyTests {
     @Test func refundIsSignedForwardedAndAnsweredUnchanged() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        let body = #"{"id":"\#(paymentID)", "amount": 100}"#
-        try await client.send(refundRequest(body: body, extraHeaders: "Authorization: Bearer app\r\nCookie: a=b\r\nX-JWS-Signature: forged\r\nX-Custom: 1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nAccept-Language: kk\r\n"))
-        let response = try await client.readResponse()
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                let body = #"{"id":"\#(paymentID)", "amount": 100}"#
+                try await client.send(
+                    refundRequest(
+                        body: body,
+                        extraHeaders:
+                            "Authorization: Bearer app\r\nCookie: a=b\r\nX-JWS-Signature: forged\r\nX-Custom: 1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nAccept-Language: kk\r\n"
+                    ))
+                let response = try await client.readResponse()
 
-        #expect(response.status == 200)
-        #expect(response.header("x-request-status") == "success")
-        #expect(response.header("x-datetime") == "2025-06-20T07:13:31Z")
-        #expect(response.header("X-Sidecar-Error") == nil)
-        #expect(response.bodyText.contains(#""refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}"#))
+                #expect(response.status == 200)
+                #expect(response.header("x-request-status") == "success")
+                #expect(response.header("x-datetime") == "2025-06-20T07:13:31Z")
+                #expect(response.header("X-Sidecar-Error") == nil)
+                #expect(
+                    response.bodyText.contains(
+                        #""refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}"#))
 
-        let forwarded = try #require(fake.requests.first)
-        #expect(fake.requests.count == 1)
-        #expect(forwarded.signatureValid)
-        #expect(forwarded.method == "POST")
-        #expect(forwarded.target == "/v5/g2g/edit")
-        #expect(forwarded.body == Array(body.utf8), "the body is forwarded byte for byte, never re-serialized")
-        #expect(forwarded.header("X-Action") == "gateway.payment.refund")
-        #expect(forwarded.header("Content-Type") == "application/json")
-        #expect(forwarded.header("Accept") == "application/json")
-        #expect(forwarded.header("User-Agent")?.hasPrefix("freedompay-sidecar/") == true)
-        #expect(forwarded.header("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-        #expect(forwarded.header("Accept-Language") == "kk")
-        for name in ["Authorization", "Cookie", "X-Custom", "Expect"] { #expect(forwarded.header(name) == nil, "\(name) must not be forwarded") }
-        #expect(forwarded.headers.values(named: "X-JWS-Signature").count == 1)
-        #expect(forwarded.header("Host") == "\(upstream.address)")
+                let forwarded = try #require(fake.requests.first)
+                #expect(fake.requests.count == 1)
+                #expect(forwarded.signatureValid)
+                #expect(forwarded.method == "POST")
+                #expect(forwarded.target == "/v5/g2g/edit")
+                #expect(forwarded.body == Array(body.utf8), "the body is forwarded byte for byte, never re-serialized")
+                #expect(forwarded.header("X-Action") == "gateway.payment.refund")
+                #expect(forwarded.header("Content-Type") == "application/json")
+                #expect(forwarded.header("Accept") == "application/json")
+                #expect(forwarded.header("User-Agent")?.hasPrefix("freedompay-sidecar/") == true)
+                #expect(forwarded.header("traceparent") == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                #expect(forwarded.header("Accept-Language") == "kk")
+                for name in ["Authorization", "Cookie", "X-Custom", "Expect"] {
+                    #expect(forwarded.header(name) == nil, "\(name) must not be forwarded")
+                }
+                #expect(forwarded.headers.values(named: "X-JWS-Signature").count == 1)
+                #expect(forwarded.header("Host") == "\(upstream.address)")
 
-        let id = try #require(forwarded.header("X-Request-Id"))
-        #expect(UUIDText.isValid(id) && Array(id)[14] == "7", "a generated id is a UUIDv7")
-        #expect(response.headers.values(named: "x-request-id") == [id])
+                let id = try #require(forwarded.header("X-Request-Id"))
+                #expect(UUIDText.isValid(id) && Array(id)[14] == "7", "a generated id is a UUIDv7")
+                #expect(response.headers.values(named: "x-request-id") == [id])
+            }
+        }
     }
 
     @Test func keepAliveAndPipelinedRefundsAreAnsweredInOrder() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        let ids = (1...3).map { "00000000-0000-4000-8000-00000000000\($0)" }
-        try await client.send(ids.map { refundRequest(extraHeaders: "X-Request-Id: \($0)\r\n") }.joined())
-        for id in ids {
-            let response = try await client.readResponse()
-            #expect(response.status == 200)
-            #expect(response.header("x-request-id") == id)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                let ids = (1...3).map { "00000000-0000-4000-8000-00000000000\($0)" }
+                try await client.send(ids.map { refundRequest(extraHeaders: "X-Request-Id: \($0)\r\n") }.joined())
+                for id in ids {
+                    let response = try await client.readResponse()
+                    #expect(response.status == 200)
+                    #expect(response.header("x-request-id") == id)
+                }
+                try await client.send(refundRequest(extraHeaders: "X-Request-Id: \(ids[0])\r\n"))
+                #expect(try await client.readResponse().status == 200)
+                #expect(fake.requests.map { $0.header("X-Request-Id") } == ids + [ids[0]])
+                #expect(fake.requests.allSatisfy { $0.signatureValid })
+            }
         }
-        try await client.send(refundRequest(extraHeaders: "X-Request-Id: \(ids[0])\r\n"))
-        #expect(try await client.readResponse().status == 200)
-        #expect(fake.requests.map { $0.header("X-Request-Id") } == ids + [ids[0]])
-        #expect(fake.requests.allSatisfy { $0.signatureValid })
     }
 
     @Test func chunkedRefundIsForwardedDechunkedAndSignedOverTheBytes() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        let part1 = #"{"id":"\#(paymentID)","#, part2 = #""amount":250}"#
-        try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + String(part1.utf8.count, radix: 16) + "\r\n" + part1 + "\r\n" + String(part2.utf8.count, radix: 16) + "\r\n" + part2 + "\r\n0\r\n\r\n")
-        #expect(try await client.readResponse().status == 200)
-        let forwarded = try #require(fake.requests.first)
-        #expect(forwarded.body == Array((part1 + part2).utf8))
-        #expect(forwarded.header("Content-Length") == String((part1 + part2).utf8.count))
-        #expect(forwarded.signatureValid)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                let part1 = #"{"id":"\#(paymentID)","#
+                let part2 = #""amount":250}"#
+                try await client.send(
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + String(part1.utf8.count, radix: 16) + "\r\n" + part1 + "\r\n" + String(part2.utf8.count, radix: 16) + "\r\n"
+                        + part2 + "\r\n0\r\n\r\n")
+                #expect(try await client.readResponse().status == 200)
+                let forwarded = try #require(fake.requests.first)
+                #expect(forwarded.body == Array((part1 + part2).utf8))
+                #expect(forwarded.header("Content-Length") == String((part1 + part2).utf8.count))
+                #expect(forwarded.signatureValid)
+            }
+        }
     }
 
     @Test func expectContinueRefundLikeCurlSendsForLargeBodies() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        let body = #"{"id":"\#(paymentID)","amount":100,"comment":"\#(String(repeating: "x", count: 2000))"}"#
-        try await client.send("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
-        #expect(try await client.readResponse().status == 100)
-        #expect(fake.requests.isEmpty)
-        try await client.send(body)
-        #expect(try await client.readResponse().status == 200)
-        #expect(fake.requests.first?.body == Array(body.utf8))
-        #expect(fake.requests.first?.header("Expect") == nil)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                let body = #"{"id":"\#(paymentID)","amount":100,"comment":"\#(String(repeating: "x", count: 2000))"}"#
+                try await client.send(
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+                )
+                #expect(try await client.readResponse().status == 100)
+                #expect(fake.requests.isEmpty)
+                try await client.send(body)
+                #expect(try await client.readResponse().status == 200)
+                #expect(fake.requests.first?.body == Array(body.utf8))
+                #expect(fake.requests.first?.header("Expect") == nil)
+            }
+        }
     }
 
     @Test func clientRequestIDIsUsedAsIs() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        let id = "0197A0B1-C2D3-7E4F-8A9B-0C1D2E3F4A5B"
-        try await client.send(refundRequest(extraHeaders: "X-Request-Id: \(id)\r\nIdempotency-Key: ignored-when-id-given\r\n"))
-        #expect(try await client.readResponse().status == 200)
-        #expect(fake.requests.first?.header("X-Request-Id") == id)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                let id = "0197A0B1-C2D3-7E4F-8A9B-0C1D2E3F4A5B"
+                try await client.send(refundRequest(extraHeaders: "X-Request-Id: \(id)\r\nIdempotency-Key: ignored-when-id-given\r\n"))
+                #expect(try await client.readResponse().status == 200)
+                #expect(fake.requests.first?.header("X-Request-Id") == id)
+            }
+        }
     }
 
     @Test func idempotencyKeyMapsToTheSameRequestIDOnEveryInstance() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        let first = try startSidecar(upstream: upstreamURL(upstream))
-        let second = try startSidecar(upstream: upstreamURL(upstream))
-        for sidecar in [first, second, first] {
-            let client = try LoopbackClient(sidecar.address)
-            try await client.send(refundRequest(extraHeaders: "Idempotency-Key: order-42-refund-1\r\n"))
-            #expect(try await client.readResponse().status == 200)
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { first in
+                try await withSidecar(upstream: upstreamURL(upstream)) { second in
+                    for sidecar in [first, second, first] {
+                        let client = try LoopbackClient(sidecar.address)
+                        try await client.send(refundRequest(extraHeaders: "Idempotency-Key: order-42-refund-1\r\n"))
+                        #expect(try await client.readResponse().status == 200)
+                    }
+                    let ids = fake.requests.compactMap { $0.header("X-Request-Id") }
+                    #expect(ids.count == 3)
+                    #expect(Set(ids).count == 1)
+                    #expect(ids[0] == UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: "order-42-refund-1"))
+                }
+            }
         }
-        let ids = fake.requests.compactMap { $0.header("X-Request-Id") }
-        #expect(ids.count == 3)
-        #expect(Set(ids).count == 1)
-        #expect(ids[0] == UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: "order-42-refund-1"))
     }
 
     @Test func upstreamErrorsPassThroughUnchanged() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        fake.reply.withLock {
-            $0 = HTTPResponse(status: 409, headers: [
-                HTTPHeader(name: "Set-Cookie", value: "a=1"),
-                HTTPHeader(name: "Set-Cookie", value: "b=2"),
-                HTTPHeader(name: "x-request-status", value: "error"),
-                HTTPHeader(name: "Keep-Alive", value: "timeout=5"),
-                HTTPHeader(name: "Content-Type", value: "application/json"),
-            ], body: Array(#"{"code":"payment_not_found","message":"no such payment"}"#.utf8))
+        try await withFakeFreedomPay { upstream, fake in
+            fake.reply.withLock {
+                $0 = HTTPResponse(
+                    status: 409,
+                    headers: [
+                        HTTPHeader(name: "Set-Cookie", value: "a=1"),
+                        HTTPHeader(name: "Set-Cookie", value: "b=2"),
+                        HTTPHeader(name: "x-request-status", value: "error"),
+                        HTTPHeader(name: "Keep-Alive", value: "timeout=5"),
+                        HTTPHeader(name: "Content-Type", value: "application/json"),
+                    ], body: Array(#"{"code":"payment_not_found","message":"no such payment"}"#.utf8))
+            }
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(refundRequest())
+                let response = try await client.readResponse()
+                #expect(response.status == 409)
+                #expect(response.bodyText == #"{"code":"payment_not_found","message":"no such payment"}"#)
+                #expect(response.headers.values(named: "Set-Cookie") == ["a=1", "b=2"])
+                #expect(response.header("Keep-Alive") == nil, "hop-by-hop fields are removed")
+                #expect(response.header("X-Sidecar-Error") == nil)
+                #expect(fake.requests.count == 1, "an answer with a status is never retried")
+            }
         }
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream))
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(refundRequest())
-        let response = try await client.readResponse()
-        #expect(response.status == 409)
-        #expect(response.bodyText == #"{"code":"payment_not_found","message":"no such payment"}"#)
-        #expect(response.headers.values(named: "Set-Cookie") == ["a=1", "b=2"])
-        #expect(response.header("Keep-Alive") == nil, "hop-by-hop fields are removed")
-        #expect(response.header("X-Sidecar-Error") == nil)
-        #expect(fake.requests.count == 1, "an answer with a status is never retried")
     }
 
     @Test func unreachableUpstreamIs502WithTheRequestID() async throws {
         let refusing = try RefusingPort()
-        let sidecar = try startSidecar(upstream: "http://127.0.0.1:\(refusing.port)")
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(refundRequest(extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-000000000009\r\n"))
-        let response = try await client.readResponse()
-        #expect(response.status == 502)
-        #expect(response.header("X-Sidecar-Error") == "upstream_unreachable")
-        #expect(response.header("X-Request-Id") == "00000000-0000-4000-8000-000000000009")
-        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
-        #expect(json?["error"]?["code"] == "upstream_unreachable")
-        let metrics = String(decoding: await sidecar.metrics.exposition(), as: UTF8.self)
-        #expect(metrics.contains(#"freedompay_sidecar_upstream_errors_total{kind="unreachable"} 1"#))
-        #expect(metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502"} 1"#))
-        // Refused twice (the first attempt and its one retry): both attempts are counted.
-        #expect(metrics.contains("freedompay_sidecar_upstream_attempts_total 2"))
-        #expect(metrics.contains("freedompay_sidecar_upstream_retries_total 1"))
+        try await withSidecar(upstream: "http://127.0.0.1:\(refusing.port)") { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(refundRequest(extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-000000000009\r\n"))
+            let response = try await client.readResponse()
+            #expect(response.status == 502)
+            #expect(response.header("X-Sidecar-Error") == "upstream_unreachable")
+            #expect(response.header("X-Request-Id") == "00000000-0000-4000-8000-000000000009")
+            let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
+            #expect(json?["error"]?["code"] == "upstream_unreachable")
+            let metrics = String(decoding: await sidecar.metrics.exposition(), as: UTF8.self)
+            #expect(metrics.contains(#"freedompay_sidecar_upstream_errors_total{kind="unreachable"} 1"#))
+            #expect(
+                metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502"} 1"#)
+            )
+            // Refused twice (the first attempt and its one retry): both attempts are counted.
+            #expect(metrics.contains("freedompay_sidecar_upstream_attempts_total 2"))
+            #expect(metrics.contains("freedompay_sidecar_upstream_retries_total 1"))
+        }
     }
 
     @Test func slowUpstreamIs504() async throws {
-        let (upstream, fake) = try startFakeFreedomPay()
-        fake.holdRequests.withLock { $0 = true }
-        defer { fake.release.open() }
-        let sidecar = try startSidecar(upstream: upstreamURL(upstream)) { $0.upstreamTimeout = 0.3 }
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(refundRequest())
-        let response = try await client.readResponse()
-        #expect(response.status == 504)
-        #expect(response.header("X-Sidecar-Error") == "upstream_timeout")
-        #expect(fake.requests.count == 1, "a timeout is not retried")
+        try await withFakeFreedomPay { upstream, fake in
+            fake.holdRequests.withLock { $0 = true }
+            defer { fake.release.open() }
+            try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.upstreamTimeout = 0.3 }) { sidecar in
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(refundRequest())
+                let response = try await client.readResponse()
+                #expect(response.status == 504)
+                #expect(response.header("X-Sidecar-Error") == "upstream_timeout")
+                #expect(fake.requests.count == 1, "a timeout is not retried")
+            }
+        }
     }
 
     @Test func truncatedUpstreamResponseIs502NotAShort200() async throws {
@@ -172,11 +209,12 @@ import Testing
             return false
         }
         defer { raw.stop() }
-        let sidecar = try startSidecar(upstream: raw.baseURL)
-        let client = try LoopbackClient(sidecar.address)
-        try await client.send(refundRequest())
-        let response = try await client.readResponse()
-        #expect(response.status == 502)
-        #expect(response.header("X-Sidecar-Error") == "upstream_bad_response")
+        try await withSidecar(upstream: raw.baseURL) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(refundRequest())
+            let response = try await client.readResponse()
+            #expect(response.status == 502)
+            #expect(response.header("X-Sidecar-Error") == "upstream_bad_response")
+        }
     }
 }

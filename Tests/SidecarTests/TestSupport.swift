@@ -1,12 +1,14 @@
 import Crypto
-import FreedomPayJWS
 import Foundation
+import FreedomPayJWS
 import HTTP1
 import HTTPServer
-import LoopbackTestSupport
 import Logging
+import LoopbackTestSupport
 import SocketLoop
 import Synchronization
+import Testing
+
 @testable import Sidecar
 
 let testSecret = "sidecar-test-secret-do-not-leak"
@@ -39,24 +41,50 @@ final class LogCapture: Sendable {
     }
 }
 
-func startFakeFreedomPay() throws -> (HTTPServer, FakeFreedomPay) {
-    try startFakeFreedomPay(secret: testSecret, merchantID: testMerchant)
+/// Runs `body` with a fake Freedom Pay that knows the test secret and merchant, then stops it.
+func withFakeFreedomPay<Result>(
+    isolation: isolated (any Actor)? = #isolation, _ body: (HTTPServer, FakeFreedomPay) async throws -> Result
+) async throws -> Result {
+    try await withFakeFreedomPay(secret: testSecret, merchantID: testMerchant) { try await body($0, $1) }
 }
 
 func upstreamURL(_ server: HTTPServer) -> String { "http://\(server.address)" }
 
-/// A sidecar on ephemeral loopback ports with an inline test key.
-func startSidecar(upstream: String, logs: LogCapture = LogCapture(), _ adjust: (inout SidecarConfiguration) -> Void = { _ in }) throws -> Sidecar {
+/// Runs `body` with a sidecar on ephemeral loopback ports and an inline test key, then
+/// shuts it down whether `body` returns or throws. On return it also expects that every
+/// connection drained and that neither listener has a connection left.
+func withSidecar<Result>(
+    upstream: String, logs: LogCapture = LogCapture(), configure: (inout SidecarConfiguration) -> Void = { _ in },
+    isolation: isolated (any Actor)? = #isolation, _ body: (Sidecar) async throws -> Result
+) async throws -> Result {
     var configuration = SidecarConfiguration()
     configuration.listen = "127.0.0.1:0"
     configuration.adminListen = "127.0.0.1:0"
     configuration.upstream = upstream == "sandbox" ? .sandbox : .url(upstream)
     configuration.authID = testMerchant
     configuration.key = .inline(Array(testSecret.utf8))
-    adjust(&configuration)
+    configure(&configuration)
     let sidecar = try buildSidecar(configuration: configuration, logger: logs.logger)
     sidecar.start()
-    return sidecar
+    let result: Result
+    do {
+        result = try await body(sidecar)
+    } catch {
+        await shutDownAndClose(sidecar)
+        throw error
+    }
+    #expect(await shutDownAndClose(sidecar), "every connection drained")
+    #expect(sidecar.proxyServer.openConnectionCount == 0)
+    #expect(sidecar.adminServer.openConnectionCount == 0)
+    return result
+}
+
+/// `Sidecar.shutdown()`, then closes whatever a drain that timed out left open.
+@discardableResult
+private func shutDownAndClose(_ sidecar: Sidecar) async -> Bool {
+    let drained = await sidecar.shutdown()
+    if !drained { await sidecar.proxyServer.stop() }
+    return drained
 }
 
 func refundRequest(body: String = #"{"id":"\#(paymentID)","amount":100}"#, extraHeaders: String = "") -> String {

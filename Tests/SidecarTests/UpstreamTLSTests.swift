@@ -7,29 +7,21 @@ import Testing
 @testable import Sidecar
 
 /// Runs `body` with a sidecar whose upstream is `https://127.0.0.1:port` and which trusts
-/// `caBundlePath`, then shuts it down. One event loop, so that every refund goes through
-/// one upstream pool, and one upstream connection at most, so that a slot a failure did not
-/// give back would make the next refund wait for the (short) upstream timeout.
+/// `caBundlePath`, then shuts it down (`withSidecar`). One event loop, so that every refund
+/// goes through one upstream pool, and one upstream connection at most, so that a slot a
+/// failure did not give back would make the next refund wait for the (short) upstream timeout.
 private func withTLSSidecar<Result>(
     upstreamPort: UInt16, caBundlePath: String, pins: String? = nil, logs: LogCapture = LogCapture(),
     isolation: isolated (any Actor)? = #isolation, _ body: (Sidecar) async throws -> Result
 ) async throws -> Result {
-    let sidecar = try startSidecar(upstream: "https://127.0.0.1:\(upstreamPort)", logs: logs) {
+    let configure: (inout SidecarConfiguration) -> Void = {
         $0.caBundlePath = caBundlePath
         $0.pinnedPublicKey = pins
         $0.eventLoops = 1
         $0.maxConcurrentUpstream = 1
         $0.upstreamTimeout = 5
     }
-    let result: Result
-    do {
-        result = try await body(sidecar)
-    } catch {
-        _ = await sidecar.shutdown()
-        throw error
-    }
-    #expect(await sidecar.shutdown(), "every connection drained")
-    return result
+    return try await withSidecar(upstream: "https://127.0.0.1:\(upstreamPort)", logs: logs, configure: configure) { try await body($0) }
 }
 
 /// What Freedom Pay answers to a refund, near enough.
