@@ -14,7 +14,9 @@ public struct UpstreamProxy: Sendable, Equatable {
         }
         let authority = url.dropFirst(7).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard authority.count == 1 || authority[1].isEmpty, let hostAndPort = authority.first, !hostAndPort.contains("@"),
-            let (origin, _) = UpstreamOrigin.parse("http://\(hostAndPort)/"), hostAndPort.contains(":")
+            let (origin, _) = UpstreamOrigin.parse("http://\(hostAndPort)/"),
+            // The port is what follows the host, after an IPv6 literal's closing bracket.
+            hostAndPort.split(separator: "]", omittingEmptySubsequences: false).last?.contains(":") == true
         else {
             throw UpstreamSetupError("upstream proxy \(url): use http://host:port, without a path or user info")
         }

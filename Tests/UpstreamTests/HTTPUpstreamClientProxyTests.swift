@@ -326,6 +326,7 @@ struct UpstreamProxyTests {
             "http://egress.internal:0",
             "http://egress.internal:65536",
             "http://:3128",
+            "http://[::1]",
             "",
         ])
     func refusesURL(_ url: String) {
