@@ -334,6 +334,21 @@ struct UpstreamProxyTests {
     }
 
     @Test(
+        "an error about a URL with user info does not repeat the password",
+        arguments: [
+            "http://user:hunter2@egress.internal:3128", "https://user:hunter2@egress.internal:3128", "user:hunter2@egress.internal:3128",
+        ])
+    func userInfoNotEchoed(_ url: String) {
+        do {
+            _ = try UpstreamProxy(url: url)
+            Issue.record("accepted a URL with user info")
+        } catch {
+            #expect(!String(describing: error).contains("hunter2"), "\(error)")
+            #expect(String(describing: error).contains("egress.internal:3128"), "\(error)")
+        }
+    }
+
+    @Test(
         "refuses credentials without a colon or with control characters, without repeating them",
         arguments: ["userpass", "", "user:pa\nss", "user:pa\r\nX-Injected: 1", "user:pa\u{0}ss", "user:pa\tss", "user:pa\u{7F}ss"])
     func refusesCredentials(_ credentials: String) {
