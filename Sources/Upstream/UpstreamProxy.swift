@@ -10,13 +10,15 @@ public struct UpstreamProxy: Sendable, Equatable {
     /// `http://host:port` (no path, no user info: credentials come separately, from a file).
     public init(url: String, credentials: String? = nil) throws(UpstreamSetupError) {
         guard url.hasPrefix("http://") else {
-            throw UpstreamSetupError("upstream proxy \(url): use http://host:port (the tunnel itself carries TLS)")
+            throw UpstreamSetupError("upstream proxy \(Self.redacted(url)): use http://host:port (the tunnel itself carries TLS)")
         }
         let authority = url.dropFirst(7).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard authority.count == 1 || authority[1].isEmpty, let hostAndPort = authority.first, !hostAndPort.contains("@"),
-            let (origin, _) = UpstreamOrigin.parse("http://\(hostAndPort)/"), hostAndPort.contains(":")
+            let (origin, _) = UpstreamOrigin.parse("http://\(hostAndPort)/"),
+            // The port is what follows the host, after an IPv6 literal's closing bracket.
+            hostAndPort.split(separator: "]", omittingEmptySubsequences: false).last?.contains(":") == true
         else {
-            throw UpstreamSetupError("upstream proxy \(url): use http://host:port, without a path or user info")
+            throw UpstreamSetupError("upstream proxy \(Self.redacted(url)): use http://host:port, without a path or user info")
         }
         host = origin.host
         port = origin.port
@@ -26,6 +28,14 @@ public struct UpstreamProxy: Sendable, Equatable {
             }
             authorization = "Basic " + Base64.encode(Array(credentials.utf8))
         }
+    }
+
+    /// `url` for error messages, with any user info before an `@` masked: it may hold a password.
+    private static func redacted(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@") else { return url }
+        var start = url.startIndex
+        if let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") { start = url.index(colon, offsetBy: 3) }
+        return start <= at ? url[..<start] + "***" + url[at...] : url
     }
 
     /// The CONNECT request for `origin`.
