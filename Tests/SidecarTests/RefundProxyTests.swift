@@ -192,12 +192,14 @@ import Testing
         try await withFakeFreedomPay { upstream, fake in
             fake.holdRequests.withLock { $0 = true }
             defer { fake.release.open() }
-            try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.upstreamTimeout = 0.3 }) { sidecar in
+            try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.upstreamTimeout = 1 }) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
                 try await client.send(refundRequest())
                 let response = try await client.readResponse()
                 #expect(response.status == 504)
                 #expect(response.header("X-Sidecar-Error") == "upstream_timeout")
+                // On a loaded machine the fake may record the request only after the timeout.
+                await fake.arrived.wait()
                 #expect(fake.requests.count == 1, "a timeout is not retried")
             }
         }
