@@ -1,6 +1,5 @@
 import Crypto
 import _CryptoExtras
-import Foundation
 
 /// Why key material was refused. Messages never contain key bytes.
 public enum KeyLoadError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,5 @@
+import FoundationEssentials
 import FreedomPayJWS
-import Foundation
 import HTTP1
 import Logging
 
@@ -60,10 +60,12 @@ public struct ConfigurationLayer: Sendable, Equatable {
 /// `routes` (array of `{path, defaultAction, allowedActions, body: "refund"|"json-object",
 /// headerLayout: {pathField, merchantField, merchantIsNumber}}`). Unknown keys are errors.
 public enum ConfigurationLoader {
-    public static func load(flags: ConfigurationLayer, configFile: String?, environment: [String: String]) throws(StartupError) -> SidecarConfiguration {
+    public static func load(flags: ConfigurationLayer, configFile: String?, environment: [String: String]) throws(StartupError)
+        -> SidecarConfiguration
+    {
         let filePath = configFile ?? environment["FREEDOMPAY_CONFIG"]
         var fileLayer = ConfigurationLayer()
-        var fileObject: [String: Any] = [:]
+        var fileObject: [String: JSONValue] = [:]
         if let filePath {
             fileObject = try readFile(filePath)
             fileLayer = try layer(fromFile: fileObject, path: filePath)
@@ -120,11 +122,16 @@ public enum ConfigurationLoader {
         "maxHeaderBytes", "maxBodyBytes", "keyReloadIntervalSeconds", "unixSocketMode", "caBundle", "pinnedPublicKey", "routes",
     ]
 
-    static func readFile(_ path: String) throws(StartupError) -> [String: Any] {
+    /// The file's top-level object, read with `StrictJSON`: a duplicate key is an error, not a silent override.
+    static func readFile(_ path: String) throws(StartupError) -> [String: JSONValue] {
         guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("config file \(path) cannot be read") }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw StartupError("config file \(path) is not a JSON object")
+        let value: JSONValue
+        do {
+            value = try StrictJSON.parse(Array(data))
+        } catch {
+            throw StartupError("config file \(path) is not valid JSON: \(error.message) at byte \(error.offset)")
         }
+        guard case .object(let object) = value else { throw StartupError("config file \(path) is not a JSON object") }
         let known = Set(fileStrings.keys).union(fileSeconds.keys).union(fileOnlyKeys).union(["$comment"])
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw StartupError("config file \(path): unknown key '\(unknown)'")
@@ -132,23 +139,27 @@ public enum ConfigurationLoader {
         return object
     }
 
-    static func layer(fromFile object: [String: Any], path: String) throws(StartupError) -> ConfigurationLayer {
+    static func layer(fromFile object: [String: JSONValue], path: String) throws(StartupError) -> ConfigurationLayer {
         var layer = ConfigurationLayer()
         for (key, keyPath) in fileStrings {
             guard let value = object[key] else { continue }
-            guard let text = value as? String else { throw StartupError("config file \(path): '\(key)' must be a string") }
+            guard case .string(let text) = value else { throw StartupError("config file \(path): '\(key)' must be a string") }
             layer[keyPath: keyPath] = text
         }
         for (key, keyPath) in fileSeconds {
             guard let value = object[key] else { continue }
-            guard let number = value as? NSNumber, !(value is Bool) else { throw StartupError("config file \(path): '\(key)' must be a number") }
-            layer[keyPath: keyPath] = number.doubleValue
+            guard case .number(let literal) = value, let number = Double(literal) else {
+                throw StartupError("config file \(path): '\(key)' must be a number")
+            }
+            layer[keyPath: keyPath] = number
         }
         return layer
     }
 
     /// Flag key file > environment key file > environment key > config file key file.
-    static func keySource(flags: ConfigurationLayer, environment: [String: String], environmentLayer: ConfigurationLayer, file: ConfigurationLayer) -> KeySource? {
+    static func keySource(
+        flags: ConfigurationLayer, environment: [String: String], environmentLayer: ConfigurationLayer, file: ConfigurationLayer
+    ) -> KeySource? {
         if let path = flags.keyFile ?? environmentLayer.keyFile { return .file(path: path) }
         if let inline = environment["FREEDOMPAY_KEY"], !inline.isEmpty { return .inline(Array(inline.utf8)) }
         return file.keyFile.map { .file(path: $0) }
@@ -161,7 +172,8 @@ public enum ConfigurationLoader {
         if let authID = layer.authID { configuration.authID = authID }
         if let name = layer.algorithm {
             guard let algorithm = JWSAlgorithm(rawValue: name.uppercased()) else {
-                throw StartupError("unknown algorithm '\(name)'; use one of \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw StartupError(
+                    "unknown algorithm '\(name)'; use one of \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             configuration.algorithm = algorithm
         }
@@ -175,17 +187,19 @@ public enum ConfigurationLoader {
         }
     }
 
-    static func applyFileOnly(_ object: [String: Any], path: String, to configuration: inout SidecarConfiguration) throws(StartupError) {
+    static func applyFileOnly(_ object: [String: JSONValue], path: String, to configuration: inout SidecarConfiguration)
+        throws(StartupError)
+    {
         func number(_ key: String) throws(StartupError) -> Double? {
             guard let value = object[key] else { return nil }
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0, number.doubleValue < 1e9 else {
+            guard case .number(let literal) = value, let number = Double(literal), number > 0, number < 1e9 else {
                 throw StartupError("config file \(path): '\(key)' must be a positive number below 1e9")
             }
-            return number.doubleValue
+            return number
         }
         func string(_ key: String) throws(StartupError) -> String? {
             guard let value = object[key] else { return nil }
-            guard let text = value as? String else { throw StartupError("config file \(path): '\(key)' must be a string") }
+            guard case .string(let text) = value else { throw StartupError("config file \(path): '\(key)' must be a string") }
             return text
         }
         if let value = try number("upstreamConnectTimeoutSeconds") { configuration.upstreamConnectTimeout = value }
@@ -197,15 +211,17 @@ public enum ConfigurationLoader {
         if let value = try number("maxHeaderBytes") { configuration.limits.maxHeaderBytes = Int(value) }
         if let value = try number("maxBodyBytes") { configuration.limits.maxBodyBytes = Int(value) }
         if let value = try string("unixSocketMode") {
-            guard let mode = UInt32(value, radix: 8), mode <= 0o777 else { throw StartupError("config file \(path): 'unixSocketMode' must be octal like \"660\"") }
+            guard let mode = UInt32(value, radix: 8), mode <= 0o777 else {
+                throw StartupError("config file \(path): 'unixSocketMode' must be octal like \"660\"")
+            }
             configuration.unixSocketMode = mode
         }
         if let value = try string("caBundle") { configuration.caBundlePath = value }
         if let value = try string("pinnedPublicKey") { configuration.pinnedPublicKey = value }
         if let routes = object["routes"] {
             do {
-                let data = try JSONSerialization.data(withJSONObject: routes)
-                let decoded = try JSONDecoder().decode([Route].self, from: data)
+                // The routes' JSON, written back out for `Codable`; no other parser sees the file.
+                let decoded = try JSONDecoder().decode([Route].self, from: Data(JSONWriter.serialize(routes)))
                 guard !decoded.isEmpty else { throw StartupError("config file \(path): 'routes' is empty") }
                 configuration.routes = RouteTable(decoded)
             } catch let error as StartupError {

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import SocketLoop
 
 /// A minimal HTTP GET for container health checks, so the image needs neither curl nor a shell.
@@ -10,7 +10,7 @@ public enum HealthCheck {
         let authority = String(rest.prefix { $0 != "/" })
         let path = rest.dropFirst(authority.count)
         guard let address = try? ListenAddress(parsing: authority), case .tcp = address,
-              let fd = try? BlockingClientSocket.connect(to: address, timeoutSeconds: timeout)
+            let fd = try? BlockingClientSocket.connect(to: address, timeoutSeconds: timeout)
         else { return false }
         defer { close(fd) }
         let request = Array("GET \(path.isEmpty ? "/" : String(path)) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\n\r\n".utf8)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Synchronization
 
@@ -24,34 +25,34 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [:]
+        var object: [String: JSONValue] = [:]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             object[key] = JSONLogHandler.jsonValue(value)
         }
-        object["time"] = Date().formatted(JSONLogHandler.timeFormat)
-        object["level"] = event.level.rawValue
-        object["logger"] = label
-        object["message"] = event.message.description
-        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        object["time"] = .string(Date().formatted(JSONLogHandler.timeFormat))
+        object["level"] = .string(event.level.rawValue)
+        object["logger"] = .string(label)
+        object["message"] = .string(event.message.description)
+        var line = JSONWriter.serialize(.object(object))
         line.append(0x0A)
-        output(Array(line))
+        output(line)
     }
 
-    private static func jsonValue(_ value: Logger.Metadata.Value) -> Any {
+    private static func jsonValue(_ value: Logger.Metadata.Value) -> JSONValue {
         switch value {
-        case .string(let text): text
+        case .string(let text): .string(text)
         case .stringConvertible(let convertible):
             if let flag = convertible as? Bool {
-                flag
+                .bool(flag)
             } else if let number = convertible as? Int {
-                number
+                .integer(number)
             } else if let number = convertible as? Double {
-                number
+                .double(number)
             } else {
-                convertible.description
+                .string(convertible.description)
             }
-        case .array(let values): values.map(jsonValue)
-        case .dictionary(let values): values.mapValues(jsonValue)
+        case .array(let values): .array(values.map(jsonValue))
+        case .dictionary(let values): .object(values.mapValues(jsonValue))
         }
     }
 

@@ -1,5 +1,6 @@
+import FoundationEssentials
 import FreedomPayJWS
-import Foundation
+import Glibc
 import Synchronization
 
 /// Why the key could not be loaded. Never carries key bytes.
@@ -64,7 +65,10 @@ public final class KeyStore: Sendable {
             guard info.st_mode & S_IFMT == S_IFREG else { throw KeyError(description: "key file \(path) is not a regular file") }
             // A key file that others can write lets them choose what we sign with.
             guard info.st_mode & 0o022 == 0 else {
-                throw KeyError(description: "key file \(path) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w on it")
+                throw KeyError(
+                    description:
+                        "key file \(path) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w on it"
+                )
             }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw KeyError(description: "key file \(path) cannot be read")

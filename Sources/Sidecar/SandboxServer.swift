@@ -1,11 +1,12 @@
 import FreedomPayJWS
-import Foundation
 import HTTPServer
 import Logging
 
 /// `freedompay-sidecar sandbox`: the emulator on its own listener until SIGTERM/SIGINT.
 public enum SandboxServer {
-    public static func run(listen: String, authID: String, keyFile: String, algorithm: JWSAlgorithm, keyID: String?, logger: Logger) async -> Int32 {
+    public static func run(listen: String, authID: String, keyFile: String, algorithm: JWSAlgorithm, keyID: String?, logger: Logger) async
+        -> Int32
+    {
         TerminationSignal.install()
         let server: HTTPServer
         do {

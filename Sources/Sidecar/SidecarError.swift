@@ -1,4 +1,3 @@
-import Foundation
 import HTTP1
 import HTTPServer
 
@@ -26,9 +25,8 @@ public struct SidecarError: Error, Sendable, Equatable {
         ]
         if let requestID { headers.append(HTTPHeader(name: "X-Request-Id", value: requestID)) }
         headers += self.headers
-        let body = ["error": ["code": code, "message": message]]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return HTTPResponse(status: status, headers: headers, body: Array(data))
+        let body = JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])])
+        return HTTPResponse(status: status, headers: headers, body: JSONWriter.serialize(body))
     }
 }
 
@@ -47,10 +45,13 @@ extension SidecarError {
     }
     static let unknownRoute = SidecarError(status: 404, code: "unknown_route", message: "no route for this path")
     static func methodNotAllowed(_ allowed: String) -> SidecarError {
-        SidecarError(status: 405, code: "method_not_allowed", message: "use \(allowed)", headers: [HTTPHeader(name: "Allow", value: allowed)])
+        SidecarError(
+            status: 405, code: "method_not_allowed", message: "use \(allowed)", headers: [HTTPHeader(name: "Allow", value: allowed)])
     }
-    static let lengthRequired = SidecarError(status: 411, code: "length_required", message: "send Content-Length or chunked Transfer-Encoding")
-    static let unsupportedMediaType = SidecarError(status: 415, code: "unsupported_media_type", message: "Content-Type must be application/json")
+    static let lengthRequired = SidecarError(
+        status: 411, code: "length_required", message: "send Content-Length or chunked Transfer-Encoding")
+    static let unsupportedMediaType = SidecarError(
+        status: 415, code: "unsupported_media_type", message: "Content-Type must be application/json")
     static let notReady = SidecarError(status: 503, code: "not_ready", message: "the sidecar has no usable signing key")
     static let overloaded = SidecarError(status: 503, code: "overloaded", message: "too many upstream requests in progress")
     static func upstreamUnreachable(_ detail: String) -> SidecarError {

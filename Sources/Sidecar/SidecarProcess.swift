@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Glibc
 import Logging
 
 /// Runs a built sidecar as the process's main job: starts it, reloads the key on SIGHUP and
@@ -33,7 +33,9 @@ public enum SidecarProcess {
         if let watcher = KeyFileWatcher(path: path, queue: queue, onChange: reload) {
             return watcher.source
         }
-        sidecar.logger.warning("inotify unavailable; polling the key file", metadata: ["interval_seconds": .stringConvertible(sidecar.configuration.keyReloadInterval)])
+        sidecar.logger.warning(
+            "inotify unavailable; polling the key file",
+            metadata: ["interval_seconds": .stringConvertible(sidecar.configuration.keyReloadInterval)])
         let poll = DispatchSource.makeTimerSource(queue: queue)
         let interval = sidecar.configuration.keyReloadInterval
         poll.schedule(deadline: .now() + interval, repeating: interval)

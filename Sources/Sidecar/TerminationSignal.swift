@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Glibc
 import Synchronization
 
 /// Waiting for SIGTERM or SIGINT, for the process's main job.

@@ -1,26 +1,22 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Sidecar
 
 struct CheckConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate configuration and key; exit 0 or 1 with the reason.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate configuration and key; exit 0 or 1 with the reason.")
 
     @OptionGroup var options: ServeOptions
 
     func run() throws {
         do {
-            let configuration = try ConfigurationLoader.load(flags: options.layer, configFile: options.config, environment: ProcessInfo.processInfo.environment)
+            let configuration = try ConfigurationLoader.load(
+                flags: options.layer, configFile: options.config, environment: ProcessInfo.processInfo.environment)
             try validateConfiguration(configuration)
             print("configuration ok")
         } catch {
-            FileHandleOutput.standardError("configuration invalid: \(error.description)\n")
+            StandardStreams.writeError("configuration invalid: \(error.description)\n")
             throw ExitCode.failure
         }
-    }
-}
-
-enum FileHandleOutput {
-    static func standardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
     }
 }

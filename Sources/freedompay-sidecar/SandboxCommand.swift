@@ -1,11 +1,11 @@
 import ArgumentParser
 import FreedomPayJWS
-import Foundation
 import Logging
 import Sidecar
 
 struct SandboxCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Run the Freedom Pay g2g emulator on its own listener.")
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox", abstract: "Run the Freedom Pay g2g emulator on its own listener.")
 
     @Option(help: "HOST:PORT or unix:PATH.") var listen: String = "127.0.0.1:8081"
     @Option(name: .customLong("auth-id"), help: "Merchant id the emulator expects in signatures.") var authID: String
@@ -18,7 +18,8 @@ struct SandboxCommand: AsyncParsableCommand {
         let logger = Logger(label: "freedompay-sandbox")
         do {
             guard let algorithm = JWSAlgorithm(rawValue: alg.uppercased()) else { throw StartupError("unknown algorithm '\(alg)'") }
-            let status = await SandboxServer.run(listen: listen, authID: authID, keyFile: keyFile, algorithm: algorithm, keyID: kid, logger: logger)
+            let status = await SandboxServer.run(
+                listen: listen, authID: authID, keyFile: keyFile, algorithm: algorithm, keyID: kid, logger: logger)
             throw ExitCode(status)
         } catch let error as StartupError {
             logger.critical("cannot start", metadata: ["error": "\(error.description)"])

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Logging
 import Sidecar
 
@@ -10,7 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let bootstrapLevel = Logger.Level(rawValue: (options.logLevel ?? environment["FREEDOMPAY_LOG_LEVEL"] ?? "info").lowercased()) ?? .info
+        let bootstrapLevel =
+            Logger.Level(rawValue: (options.logLevel ?? environment["FREEDOMPAY_LOG_LEVEL"] ?? "info").lowercased()) ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: bootstrapLevel) }
         let logger = Logger(label: "freedompay-sidecar")
         do {

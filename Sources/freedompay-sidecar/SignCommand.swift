@@ -1,6 +1,5 @@
 import ArgumentParser
 import FreedomPayJWS
-import Foundation
 import Sidecar
 
 struct SignCommand: ParsableCommand {
@@ -15,17 +14,17 @@ struct SignCommand: ParsableCommand {
 
     func run() throws {
         guard let algorithm = JWSAlgorithm(rawValue: alg.uppercased()) else {
-            FileHandleOutput.standardError("unknown algorithm '\(alg)'\n")
+            StandardStreams.writeError("unknown algorithm '\(alg)'\n")
             throw ExitCode.failure
         }
         let key: SigningKey
         do {
             key = try KeyStore(source: .file(path: keyFile), algorithm: algorithm).key
         } catch {
-            FileHandleOutput.standardError("\(error.description)\n")
+            StandardStreams.writeError("\(error.description)\n")
             throw ExitCode.failure
         }
-        let body = Array(FileHandle.standardInput.readDataToEndOfFile())
+        let body = StandardStreams.readInput()
         let header = JOSEHeaderLayout.gateway.header(path: uri, merchantID: authID, method: method, algorithm: algorithm, keyID: kid)
         print(DetachedJWS.sign(header: header, payload: body, key: key))
     }
