@@ -153,7 +153,7 @@ final class ProxyResponder: HTTPResponder {
     private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
         let types = headers.values(named: "Content-Type")
         guard types.count == 1 else { throw .unsupportedMediaType }
-        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS().lowercased() }
+        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS().asciiLowercased }
         guard parameters.first == "application/json" else { throw .unsupportedMediaType }
         for parameter in parameters.dropFirst() where parameter.hasPrefix("charset=") {
             guard parameter == "charset=utf-8" || parameter == "charset=\"utf-8\"" else { throw .unsupportedMediaType }
@@ -172,10 +172,10 @@ final class ProxyResponder: HTTPResponder {
     /// added only if the upstream did not echo one.
     private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
         var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
-        for field in fields where field.name.lowercased() == "connection" {
-            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().lowercased()) }
+        for field in fields where field.name.caseInsensitiveEquals("connection") {
+            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().asciiLowercased) }
         }
-        var headers = fields.filter { !hopByHop.contains($0.name.lowercased()) }
+        var headers = fields.filter { !hopByHop.contains($0.name.asciiLowercased) }
         if headers.first(named: "X-Request-Id") == nil {
             headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
         }
