@@ -20,7 +20,7 @@ public enum KeyLoadError: Error, Sendable, Equatable, CustomStringConvertible {
 /// through string interpolation, `dump`, or a debugger's print.
 public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     enum Material: Sendable {
-        case hmac(SymmetricKey, KeyedHMAC)
+        case hmac(SymmetricKey)
         case rsa(_RSA.Signing.PrivateKey)
         case p256(P256.Signing.PrivateKey)
     }
@@ -38,8 +38,7 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
         guard !trimmed.isEmpty else { throw .empty }
         switch algorithm {
         case .hs256, .hs384, .hs512:
-            let key = SymmetricKey(data: Array(trimmed))
-            material = .hmac(key, KeyedHMAC(algorithm: algorithm, key: key))
+            material = .hmac(SymmetricKey(data: Array(trimmed)))
         case .rs256:
             let pem = String(decoding: trimmed, as: UTF8.self)
             guard let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) else { throw .malformedPEM(algorithm) }
@@ -54,8 +53,12 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
     /// The signature bytes over `input` (RFC 7518 §3: HMAC, RSASSA-PKCS1-v1_5, or ECDSA r||s).
     public func sign(_ input: [UInt8]) -> [UInt8] {
         switch material {
-        case .hmac(_, let keyed):
-            keyed.authenticationCode(for: input)
+        case .hmac(let key):
+            switch algorithm {
+            case .hs384: Array(HMAC<SHA384>.authenticationCode(for: input, using: key))
+            case .hs512: Array(HMAC<SHA512>.authenticationCode(for: input, using: key))
+            default: Array(HMAC<SHA256>.authenticationCode(for: input, using: key))
+            }
         case .rsa(let key):
             // RSA signing only fails on internal errors; an empty signature never verifies.
             (try? Array(key.signature(for: input, padding: .insecurePKCS1v1_5).rawRepresentation)) ?? []
@@ -67,7 +70,7 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
     /// Whether `signature` is valid over `input` under this key (constant-time for HMAC).
     public func isValidSignature(_ signature: [UInt8], for input: [UInt8]) -> Bool {
         switch material {
-        case .hmac(let key, _):
+        case .hmac(let key):
             switch algorithm {
             case .hs384: HMAC<SHA384>.isValidAuthenticationCode(signature, authenticating: input, using: key)
             case .hs512: HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: input, using: key)
@@ -87,39 +90,5 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
-    }
-}
-
-/// An HMAC with the key already mixed in (the inner and outer pads hashed once at load), so
-/// signing a request hashes only the request: copying the state is cheaper than re-keying.
-struct KeyedHMAC: Sendable {
-    private enum State {
-        case sha256(HMAC<SHA256>)
-        case sha384(HMAC<SHA384>)
-        case sha512(HMAC<SHA512>)
-    }
-
-    private let state: State
-
-    init(algorithm: JWSAlgorithm, key: SymmetricKey) {
-        switch algorithm {
-        case .hs384: state = .sha384(HMAC(key: key))
-        case .hs512: state = .sha512(HMAC(key: key))
-        default: state = .sha256(HMAC(key: key))
-        }
-    }
-
-    func authenticationCode(for input: [UInt8]) -> [UInt8] {
-        switch state {
-        case .sha256(var mac):
-            mac.update(data: input)
-            return Array(mac.finalize())
-        case .sha384(var mac):
-            mac.update(data: input)
-            return Array(mac.finalize())
-        case .sha512(var mac):
-            mac.update(data: input)
-            return Array(mac.finalize())
-        }
     }
 }
