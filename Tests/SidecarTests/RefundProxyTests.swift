@@ -180,7 +180,7 @@ import Testing
             let metrics = String(decoding: await sidecar.metrics.exposition(), as: UTF8.self)
             #expect(metrics.contains(#"freedompay_sidecar_upstream_errors_total{kind="unreachable"} 1"#))
             #expect(
-                metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502"} 1"#)
+                metrics.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="502",source="sidecar",code="upstream_unreachable"} 1"#)
             )
             // Refused twice (the first attempt and its one retry): both attempts are counted.
             #expect(metrics.contains("freedompay_sidecar_upstream_attempts_total 2"))
