@@ -37,8 +37,10 @@ struct BodyValidator: Sendable {
 
     private func validate(_ members: [String: JSONValue], closed: ClosedFields, schema: BodySchema) throws(SidecarError) {
         let names = closed.fields.map(\.name)
-        // Sorted, so that the same body always gets the same message.
-        for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !names.contains(key) {
+        // Sorted, so that the same body always gets the same message. Known names match by bytes, not
+        // String ==, which is canonical equivalence (U+212A KELVIN SIGN == "K").
+        for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        where !names.contains(where: { $0.utf8.elementsEqual(key.utf8) }) {
             if key.unicodeScalars.contains(where: Self.isControl) {
                 throw .invalidBody("field name \(Self.quote(key)) holds a control character")
             }
