@@ -130,7 +130,7 @@ final class ProxyResponder: HTTPResponder {
         let assigned = try requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
-        try validator.validate(request.body, policy: route.body)
+        try validator.validate(request.body, schema: route.body.schema)
 
         let key = keyStore.key
         let encodedHeader = encodedHeaders[route.path] ?? DetachedJWS.encode(
