@@ -14,11 +14,21 @@ public struct StartupError: Error, Sendable, CustomStringConvertible {
 /// Checks what `buildSidecar` needs without binding sockets: merchant id, key, upstream, addresses.
 public func validateConfiguration(_ configuration: SidecarConfiguration) throws(StartupError) {
     _ = try loadKeyStore(configuration)
-    if case .url(let url) = configuration.upstream { _ = try upstreamBaseURL(url) }
+    if case .url(let url) = try requiredUpstream(configuration) { _ = try upstreamBaseURL(url) }
     try checkTimeouts(configuration)
     for address in [configuration.listen, configuration.adminListen] {
         do { _ = try ListenAddress(parsing: address) } catch { throw StartupError(error.description) }
     }
+}
+
+/// The configured upstream; never implied, so that a typo cannot start the emulator.
+func requiredUpstream(_ configuration: SidecarConfiguration) throws(StartupError) -> UpstreamTarget {
+    guard let upstream = configuration.upstream else {
+        throw StartupError(
+            "no upstream: give --upstream https://api.freedompay.kz (or test-api.freedompay.kz), or --upstream sandbox for the in-process emulator; FREEDOMPAY_UPSTREAM or the config file's \"upstream\" work too"
+        )
+    }
+    return upstream
 }
 
 func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) -> KeyStore {
@@ -34,6 +44,7 @@ func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) ->
 /// Builds the whole sidecar from configuration: key, upstream, routes, listeners.
 /// `upstream` replaces the configured upstream client (tests pass a fake).
 public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, upstream override: (any UpstreamClient)? = nil) throws(StartupError) -> Sidecar {
+    let target = try requiredUpstream(configuration)
     let keyStore = try loadKeyStore(configuration)
     try checkTimeouts(configuration)
     let loops: EventLoopGroup
@@ -42,12 +53,12 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     } catch {
         throw StartupError("cannot create event loops: \(error)")
     }
-    let metrics = SidecarMetrics(version: Sidecar.version, loops: loops)
+    let metrics = SidecarMetrics(version: Sidecar.version, upstream: try upstreamLabel(target), loops: loops)
 
     let upstream: any UpstreamClient
     let baseURL: String
     var shutdownUpstream: @Sendable () -> Void = {}
-    switch (override, configuration.upstream) {
+    switch (override, target) {
     case (let client?, .url(let url)):
         upstream = client
         baseURL = url
@@ -84,7 +95,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,
         idleTimeout: configuration.idleTimeout, maxConnections: configuration.maxConnections)
     let proxyServer = HTTPServer(listener: try listener(configuration.listen, mode: configuration.unixSocketMode), configuration: serverConfiguration, loops: loops, responder: proxy)
-    let admin = AdminResponder(readiness: readiness, metrics: metrics, keyStore: keyStore, upstreamConfigured: true)
+    let admin = AdminResponder(readiness: readiness, metrics: metrics, keyStore: keyStore, upstreamConfigured: true, sandbox: target == .sandbox)
     let adminServer = HTTPServer(listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode), configuration: HTTPServerConfiguration(maxConnections: 64), loops: loops, responder: admin)
     return Sidecar(configuration: configuration, metrics: metrics, keyStore: keyStore, readiness: readiness, logger: logger,
                    proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
@@ -102,6 +113,15 @@ func upstreamBaseURL(_ url: String) throws(StartupError) -> String {
     let afterScheme = endpoint.baseURL.split(separator: "://", maxSplits: 1).last ?? ""
     guard !afterScheme.contains("/") else { throw StartupError("upstream \(url): give the origin only (scheme://host[:port]), without a path") }
     return endpoint.baseURL
+}
+
+/// The `upstream` label of `freedompay_sidecar_build_info`: `sandbox`, or the upstream's host
+/// (`api.freedompay.kz`), so that a dashboard shows which Freedom Pay a replica talks to.
+func upstreamLabel(_ target: UpstreamTarget) throws(StartupError) -> String {
+    guard case .url(let url) = target else { return "sandbox" }
+    let authority = try upstreamBaseURL(url).split(separator: "://", maxSplits: 1).last ?? ""
+    if authority.hasPrefix("[") { return String(authority.prefix { $0 != "]" }) + "]" }
+    return String(authority.prefix { $0 != ":" })
 }
 
 /// A refund still in flight when the drain ends would be abandoned after Freedom Pay got it.

@@ -27,7 +27,9 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
 public struct SidecarConfiguration: Sendable, Equatable {
     public var listen = "127.0.0.1:8080"
     public var adminListen = "127.0.0.1:9090"
-    public var upstream = UpstreamTarget.sandbox
+    /// No default: a misspelled setting must not start the emulator in production
+    /// (`--upstream sandbox` asks for it explicitly).
+    public var upstream: UpstreamTarget?
     public var authID = ""
     public var key: KeySource?
     public var algorithm = JWSAlgorithm.hs256

@@ -13,6 +13,9 @@ struct CheckConfigCommand: ParsableCommand {
             let configuration = try ConfigurationLoader.load(
                 flags: options.layer, configFile: options.config, environment: ProcessInfo.processInfo.environment)
             try validateConfiguration(configuration)
+            if configuration.upstream == .sandbox {
+                print("warning: upstream is the in-process sandbox emulator; nothing reaches Freedom Pay")
+            }
             print("configuration ok")
         } catch {
             StandardStreams.writeError("configuration invalid: \(error.description)\n")

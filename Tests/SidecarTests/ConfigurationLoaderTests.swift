@@ -13,7 +13,7 @@ import Testing
         let configuration = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: [:])
         #expect(configuration.listen == "127.0.0.1:8080")
         #expect(configuration.adminListen == "127.0.0.1:9090")
-        #expect(configuration.upstream == .sandbox)
+        #expect(configuration.upstream == nil, "never implied")
         #expect(configuration.algorithm == .hs256)
         #expect(configuration.routes.routes == [.refund])
         #expect(configuration.limits.maxHeaderBytes == 16384 && configuration.limits.maxBodyBytes == 65536)
@@ -56,6 +56,8 @@ import Testing
         var configuration = SidecarConfiguration()
         configuration.authID = "1"
         configuration.key = .inline(Array("k".utf8))
+        #expect(throws: StartupError.self) { try validateConfiguration(configuration) }
+        configuration.upstream = .sandbox
         try validateConfiguration(configuration)
         configuration.drainTimeout = configuration.upstreamTimeout
         #expect(throws: StartupError.self) { try validateConfiguration(configuration) }
