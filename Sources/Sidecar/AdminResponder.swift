@@ -18,6 +18,8 @@ struct AdminResponder: HTTPResponder {
     let metrics: SidecarMetrics
     let keyStore: KeyStore
     let upstreamConfigured: Bool
+    /// The upstream is the in-process emulator: `/readyz` says so, so that nobody mistakes it for production.
+    let sandbox: Bool
 
     func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
         guard request.head.path == "/metrics", request.head.method == "GET" || request.head.method == "HEAD" else {
@@ -44,7 +46,7 @@ struct AdminResponder: HTTPResponder {
             _ = keyStore.key
             if readiness.isDraining { return text(503, "draining\n") }
             if !upstreamConfigured { return text(503, "no upstream\n") }
-            return text(200, "ready\n")
+            return text(200, sandbox ? "ready (upstream: sandbox emulator, nothing reaches Freedom Pay)\n" : "ready\n")
         default:
             return SidecarError.unknownRoute.response()
         }

@@ -1,9 +1,9 @@
 import FreedomPayJWS
+import Glibc
 import HTTPServer
 import Logging
 import SocketLoop
 import Upstream
-import Glibc
 
 /// Why the sidecar cannot start. Messages are for operators and never contain key material.
 public struct StartupError: Error, Sendable, CustomStringConvertible {
@@ -11,18 +11,95 @@ public struct StartupError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Checks what `buildSidecar` needs without binding sockets: merchant id, key, upstream, addresses.
-public func validateConfiguration(_ configuration: SidecarConfiguration) throws(StartupError) {
-    _ = try loadKeyStore(configuration)
-    if case .url(let url) = configuration.upstream { _ = try upstreamBaseURL(url) }
-    try checkTimeouts(configuration)
+/// Every reason the configuration cannot start, found without binding sockets: merchant id,
+/// key, upstream, timeouts, addresses, egress proxy, CA bundle, pins. `check-config` prints
+/// them all; `validateConfiguration` and `buildSidecar` refuse to start on any.
+public func configurationProblems(_ configuration: SidecarConfiguration) -> [String] {
+    var problems: [String] = []
+    func check(_ body: () throws -> Void) {
+        do { try body() } catch { problems.append((error as? StartupError)?.description ?? "\(error)") }
+    }
+    check { try checkMerchantID(configuration) }
+    check { _ = try loadKey(configuration) }
+    check { if case .url(let url) = try requiredUpstream(configuration) { _ = try upstreamBaseURL(url) } }
+    check { try checkTimeouts(configuration) }
     for address in [configuration.listen, configuration.adminListen] {
-        do { _ = try ListenAddress(parsing: address) } catch { throw StartupError(error.description) }
+        check {
+            do throws(ListenAddress.ParseError) { _ = try ListenAddress(parsing: address) } catch { throw StartupError(error.description) }
+        }
+    }
+    check { _ = try upstreamProxy(configuration) }
+    check { try checkCABundle(configuration) }
+    check { try checkPinsAndTLSVersion(configuration) }
+    return problems
+}
+
+/// Throws every problem `configurationProblems` finds, as one error.
+public func validateConfiguration(_ configuration: SidecarConfiguration) throws(StartupError) {
+    let problems = configurationProblems(configuration)
+    guard problems.isEmpty else { throw StartupError(problems.joined(separator: "; ")) }
+}
+
+/// The egress proxy with its credentials read from their file, or nil to connect directly.
+func upstreamProxy(_ configuration: SidecarConfiguration) throws(StartupError) -> UpstreamProxy? {
+    guard let url = configuration.upstreamProxy else {
+        guard configuration.upstreamProxyCredentialsFile == nil else {
+            throw StartupError("upstreamProxyCredentialsFile is set but upstreamProxy is not")
+        }
+        return nil
+    }
+    var credentials: String?
+    if let path = configuration.upstreamProxyCredentialsFile {
+        do {
+            var bytes = try SecretFile.read(path, what: "upstream proxy credentials file").bytes[...]
+            while let last = bytes.last, last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
+            credentials = String(decoding: bytes, as: UTF8.self)
+        } catch {
+            throw StartupError(error.description)
+        }
+    }
+    do {
+        return try UpstreamProxy(url: url, credentials: credentials)
+    } catch {
+        throw StartupError(error.description)
     }
 }
 
-func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) -> KeyStore {
+/// A CA bundle that cannot be read or a malformed pin would otherwise surface only at the
+/// first refund, as a TLS failure.
+func checkCABundle(_ configuration: SidecarConfiguration) throws(StartupError) {
+    if let path = configuration.caBundlePath {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(path, R_OK) == 0 else {
+            throw StartupError("caBundle \(path) is not a readable file")
+        }
+    }
+}
+
+func checkPinsAndTLSVersion(_ configuration: SidecarConfiguration) throws(StartupError) {
+    if let pins = configuration.pinnedPublicKey {
+        do { _ = try TLSSettings.parsePinnedPublicKeys(pins) } catch { throw StartupError("pinnedPublicKey: \(error.description)") }
+    }
+    guard ["1.2", "1.3"].contains(configuration.minimumTLSVersion) else {
+        throw StartupError("minimumTLSVersion must be 1.2 or 1.3, got '\(configuration.minimumTLSVersion)'")
+    }
+}
+
+/// The configured upstream; never implied, so that a typo cannot start the emulator.
+func requiredUpstream(_ configuration: SidecarConfiguration) throws(StartupError) -> UpstreamTarget {
+    guard let upstream = configuration.upstream else {
+        throw StartupError(
+            "no upstream: give --upstream https://api.freedompay.kz (or test-api.freedompay.kz), or --upstream sandbox for the in-process emulator; FREEDOMPAY_UPSTREAM or the config file's \"upstream\" work too"
+        )
+    }
+    return upstream
+}
+
+func checkMerchantID(_ configuration: SidecarConfiguration) throws(StartupError) {
     guard !configuration.authID.isEmpty else { throw StartupError("no merchant id: set --auth-id or FREEDOMPAY_AUTH_ID") }
+}
+
+func loadKey(_ configuration: SidecarConfiguration) throws(StartupError) -> KeyStore {
     guard let keySource = configuration.key else { throw StartupError("no key: set --key-file, FREEDOMPAY_KEY_FILE or FREEDOMPAY_KEY") }
     do {
         return try KeyStore(source: keySource, algorithm: configuration.algorithm)
@@ -31,23 +108,31 @@ func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) ->
     }
 }
 
+func loadKeyStore(_ configuration: SidecarConfiguration) throws(StartupError) -> KeyStore {
+    try checkMerchantID(configuration)
+    return try loadKey(configuration)
+}
+
 /// Builds the whole sidecar from configuration: key, upstream, routes, listeners.
 /// `upstream` replaces the configured upstream client (tests pass a fake).
-public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, upstream override: (any UpstreamClient)? = nil) throws(StartupError) -> Sidecar {
+public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, upstream override: (any UpstreamClient)? = nil)
+    throws(StartupError) -> Sidecar
+{
+    try validateConfiguration(configuration)
+    let target = try requiredUpstream(configuration)
     let keyStore = try loadKeyStore(configuration)
-    try checkTimeouts(configuration)
     let loops: EventLoopGroup
     do {
         loops = try EventLoopGroup(count: configuration.eventLoops ?? AvailableCPUs.count)
     } catch {
         throw StartupError("cannot create event loops: \(error)")
     }
-    let metrics = SidecarMetrics(version: Sidecar.version, loops: loops)
+    let metrics = SidecarMetrics(version: Sidecar.version, upstream: try upstreamLabel(target), loops: loops)
 
     let upstream: any UpstreamClient
     let baseURL: String
     var shutdownUpstream: @Sendable () -> Void = {}
-    switch (override, configuration.upstream) {
+    switch (override, target) {
     case (let client?, .url(let url)):
         upstream = client
         baseURL = url
@@ -66,6 +151,8 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         client.maxQueuedRequests = configuration.maxQueuedUpstream
         client.caBundlePath = configuration.caBundlePath
         client.pinnedPublicKey = configuration.pinnedPublicKey
+        client.minimumTLSVersion = configuration.minimumTLSVersion
+        client.proxy = try upstreamProxy(configuration)
         do {
             let http = try HTTPUpstreamClient(configuration: client, loops: loops)
             if baseURL.hasPrefix("https://") { try http.prepareTLS() }
@@ -84,11 +171,17 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,
         idleTimeout: configuration.idleTimeout, maxConnections: configuration.maxConnections)
-    let proxyServer = HTTPServer(listener: try listener(configuration.listen, mode: configuration.unixSocketMode), configuration: serverConfiguration, loops: loops, responder: proxy)
-    let admin = AdminResponder(readiness: readiness, metrics: metrics, keyStore: keyStore, upstreamConfigured: true)
-    let adminServer = HTTPServer(listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode), configuration: HTTPServerConfiguration(maxConnections: 64), loops: loops, responder: admin)
-    return Sidecar(configuration: configuration, metrics: metrics, keyStore: keyStore, readiness: readiness, logger: logger,
-                   proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
+    let proxyServer = HTTPServer(
+        listener: try listener(configuration.listen, mode: configuration.unixSocketMode), configuration: serverConfiguration, loops: loops,
+        responder: proxy)
+    let admin = AdminResponder(
+        readiness: readiness, metrics: metrics, keyStore: keyStore, upstreamConfigured: true, sandbox: target == .sandbox)
+    let adminServer = HTTPServer(
+        listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode),
+        configuration: HTTPServerConfiguration(maxConnections: 64), loops: loops, responder: admin)
+    return Sidecar(
+        configuration: configuration, metrics: metrics, keyStore: keyStore, readiness: readiness, logger: logger,
+        proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
 }
 
 /// The validated base URL. It may not carry a path: the JWS signs the route's path as
@@ -101,14 +194,27 @@ func upstreamBaseURL(_ url: String) throws(StartupError) -> String {
         throw StartupError("upstream \(url): \(error)")
     }
     let afterScheme = endpoint.baseURL.split(separator: "://", maxSplits: 1).last ?? ""
-    guard !afterScheme.contains("/") else { throw StartupError("upstream \(url): give the origin only (scheme://host[:port]), without a path") }
+    guard !afterScheme.contains("/") else {
+        throw StartupError("upstream \(url): give the origin only (scheme://host[:port]), without a path")
+    }
     return endpoint.baseURL
+}
+
+/// The `upstream` label of `freedompay_sidecar_build_info`: `sandbox`, or the upstream's host
+/// (`api.freedompay.kz`), so that a dashboard shows which Freedom Pay a replica talks to.
+func upstreamLabel(_ target: UpstreamTarget) throws(StartupError) -> String {
+    guard case .url(let url) = target else { return "sandbox" }
+    let authority = try upstreamBaseURL(url).split(separator: "://", maxSplits: 1).last ?? ""
+    if authority.hasPrefix("[") { return String(authority.prefix { $0 != "]" }) + "]" }
+    return String(authority.prefix { $0 != ":" })
 }
 
 /// A refund still in flight when the drain ends would be abandoned after Freedom Pay got it.
 func checkTimeouts(_ configuration: SidecarConfiguration) throws(StartupError) {
     guard configuration.drainTimeout > configuration.upstreamTimeout else {
-        throw StartupError("drain timeout (\(configuration.drainTimeout) s) must exceed the upstream timeout (\(configuration.upstreamTimeout) s), or SIGTERM could abandon a refund in flight")
+        throw StartupError(
+            "drain timeout (\(configuration.drainTimeout) s) must exceed the upstream timeout (\(configuration.upstreamTimeout) s), or SIGTERM could abandon a refund in flight"
+        )
     }
 }
 

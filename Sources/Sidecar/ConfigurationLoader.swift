@@ -1,126 +1,127 @@
 import FoundationEssentials
 import FreedomPayJWS
-import HTTP1
-import Logging
 
-/// Settings that flags and environment variables can set; `nil` means "not given here".
-public struct ConfigurationLayer: Sendable, Equatable {
-    public var listen: String?
-    public var adminListen: String?
-    public var upstream: String?
-    public var authID: String?
-    public var keyFile: String?
-    public var algorithm: String?
-    public var keyID: String?
-    public var upstreamTimeout: Double?
-    public var headerTimeout: Double?
-    public var drainTimeout: Double?
-    public var logLevel: String?
+/// A configuration with where each value came from, and every problem found reading it.
+public struct LoadedConfiguration: Sendable {
+    public var configuration = SidecarConfiguration()
+    /// The layer of each setting that some layer set, by file key; absent means the default.
+    public var sources: [String: SettingSource] = [:]
+    /// Every refused flag, variable or file key, each naming where it came from.
+    public var errors: [String] = []
+    public var configFile: String?
 
-    public init() {}
-
-    /// Values from `self`, falling back to `lower` where `self` has none.
-    func over(_ lower: ConfigurationLayer) -> ConfigurationLayer {
-        var merged = ConfigurationLayer()
-        merged.listen = listen ?? lower.listen
-        merged.adminListen = adminListen ?? lower.adminListen
-        merged.upstream = upstream ?? lower.upstream
-        merged.authID = authID ?? lower.authID
-        merged.keyFile = keyFile ?? lower.keyFile
-        merged.algorithm = algorithm ?? lower.algorithm
-        merged.keyID = keyID ?? lower.keyID
-        merged.upstreamTimeout = upstreamTimeout ?? lower.upstreamTimeout
-        merged.headerTimeout = headerTimeout ?? lower.headerTimeout
-        merged.drainTimeout = drainTimeout ?? lower.drainTimeout
-        merged.logLevel = logLevel ?? lower.logLevel
-        return merged
-    }
+    public func source(of key: String) -> SettingSource { sources[key] ?? .defaultValue }
 }
 
-/// Reads configuration with this precedence: flags > environment > config file > defaults.
-///
-/// Environment variables (each overrides the file key in brackets):
-/// - `FREEDOMPAY_CONFIG` — path of the JSON config file (when `--config` is not given)
-/// - `FREEDOMPAY_LISTEN` [listen] — `HOST:PORT` or `unix:PATH`, default `127.0.0.1:8080`
-/// - `FREEDOMPAY_ADMIN_LISTEN` [adminListen] — default `127.0.0.1:9090`
-/// - `FREEDOMPAY_UPSTREAM` [upstream] — `https://…` or `sandbox` (default)
-/// - `FREEDOMPAY_AUTH_ID` [authId] — the merchant id signed into every request
-/// - `FREEDOMPAY_KEY_FILE` [keyFile] — file holding the secret (HS*) or PEM private key (RS256/ES256)
-/// - `FREEDOMPAY_KEY` — the key itself, when no key file is configured anywhere
-/// - `FREEDOMPAY_ALG` [alg] — HS256 (default), HS384, HS512, RS256, ES256
-/// - `FREEDOMPAY_KID` [kid] — optional `kid` in the JOSE header
-/// - `FREEDOMPAY_UPSTREAM_TIMEOUT` [upstreamTimeoutSeconds] — default 20
-/// - `FREEDOMPAY_HEADER_TIMEOUT` [headerTimeoutSeconds] — default 10
-/// - `FREEDOMPAY_DRAIN_TIMEOUT` [drainTimeoutSeconds] — default 25
-/// - `FREEDOMPAY_LOG_LEVEL` [logLevel] — trace, debug, info (default), notice, warning, error, critical
-///
-/// File-only keys: `upstreamConnectTimeoutSeconds`, `idleTimeoutSeconds`, `maxConnections`,
-/// `maxConcurrentUpstream`, `maxQueuedUpstream`, `maxHeaderBytes`, `maxBodyBytes`,
-/// `keyReloadIntervalSeconds`, `unixSocketMode` (octal string), `caBundle`, `pinnedPublicKey`,
-/// `routes` (array of `{path, defaultAction, allowedActions, body: "refund"|"json-object",
-/// headerLayout: {pathField, merchantField, merchantIsNumber}}`). Unknown keys are errors.
+/// Reads `Setting.all` with this precedence: flags > environment > config file > defaults.
+/// Every setting is declared once, in `Setting+All.swift`; this file only walks the layers.
 public enum ConfigurationLoader {
-    public static func load(flags: ConfigurationLayer, configFile: String?, environment: [String: String]) throws(StartupError)
-        -> SidecarConfiguration
-    {
-        let filePath = configFile ?? environment["FREEDOMPAY_CONFIG"]
-        var fileLayer = ConfigurationLayer()
-        var fileObject: [String: JSONValue] = [:]
-        if let filePath {
-            fileObject = try readFile(filePath)
-            fileLayer = try layer(fromFile: fileObject, path: filePath)
+    /// Reads every layer and reports every problem at once; never throws.
+    /// - Parameter arguments: `--flag value` or `--flag=value` pairs, nothing else.
+    public static func read(arguments: [String], environment: [String: String]) -> LoadedConfiguration {
+        var loaded = LoadedConfiguration()
+        let flags = parseFlags(arguments, errors: &loaded.errors)
+        loaded.configFile = flags["config"] ?? environment["FREEDOMPAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        var file: [String: JSONValue] = [:]
+        if let path = loaded.configFile {
+            do throws(StartupError) { file = try readFile(path) } catch { loaded.errors.append(error.description) }
+            let known = Set(Setting.all.filter(\.inFile).map(\.key)).union(["$comment"])
+            let unknown = file.keys.sorted().filter { !known.contains($0) }
+            if !unknown.isEmpty {
+                loaded.errors.append(
+                    "config file \(path): unknown key\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); valid keys: \(known.subtracting(["$comment"]).sorted().joined(separator: ", "))"
+                )
+            }
         }
-        let environmentLayer = try layer(fromEnvironment: environment)
-        let merged = flags.over(environmentLayer).over(fileLayer)
-        var configuration = SidecarConfiguration()
-        try apply(merged, to: &configuration)
-        configuration.key = keySource(flags: flags, environment: environment, environmentLayer: environmentLayer, file: fileLayer)
-        try applyFileOnly(fileObject, path: filePath ?? "", to: &configuration)
-        return configuration
+        var applied: [String: (SettingSource, RawSetting)] = [:]
+        for setting in Setting.all where setting.key != "config" {
+            if let flag = setting.flag, let value = flags[flag] {
+                applied[setting.key] = (.flag, .text(value))
+            } else if let name = setting.environment, let value = environment[name], !value.isEmpty {
+                applied[setting.key] = (.environment, .text(value))
+            } else if setting.inFile, let value = file[setting.key] {
+                applied[setting.key] = (.file, .json(value))
+            }
+        }
+        // One key source: a key file wins over the inline key at the same layer or below.
+        if let file = applied["keyFile"], let inline = applied["key"] {
+            applied.removeValue(forKey: inline.0 > file.0 ? "keyFile" : "key")
+        }
+        for setting in Setting.all {
+            guard let (source, raw) = applied[setting.key] else { continue }
+            do throws(SettingError) {
+                try setting.apply(raw, &loaded.configuration)
+                loaded.sources[setting.key] = source
+            } catch {
+                loaded.errors.append("\(origin(of: setting, source: source, file: loaded.configFile)): \(error.message)")
+            }
+        }
+        return loaded
     }
 
-    static var environmentNames: [String: WritableKeyPath<ConfigurationLayer, String?>] {
-        [
-            "FREEDOMPAY_LISTEN": \.listen, "FREEDOMPAY_ADMIN_LISTEN": \.adminListen, "FREEDOMPAY_UPSTREAM": \.upstream,
-            "FREEDOMPAY_AUTH_ID": \.authID, "FREEDOMPAY_KEY_FILE": \.keyFile, "FREEDOMPAY_ALG": \.algorithm,
-            "FREEDOMPAY_KID": \.keyID, "FREEDOMPAY_LOG_LEVEL": \.logLevel,
-        ]
-    }
-    static var environmentSeconds: [String: WritableKeyPath<ConfigurationLayer, Double?>] {
-        [
-            "FREEDOMPAY_UPSTREAM_TIMEOUT": \.upstreamTimeout, "FREEDOMPAY_HEADER_TIMEOUT": \.headerTimeout,
-            "FREEDOMPAY_DRAIN_TIMEOUT": \.drainTimeout,
-        ]
+    /// `read`, throwing all of its errors as one.
+    public static func load(arguments: [String], environment: [String: String]) throws(StartupError) -> SidecarConfiguration {
+        let loaded = read(arguments: arguments, environment: environment)
+        guard loaded.errors.isEmpty else { throw StartupError(loaded.errors.joined(separator: "; ")) }
+        return loaded.configuration
     }
 
-    static func layer(fromEnvironment environment: [String: String]) throws(StartupError) -> ConfigurationLayer {
-        var layer = ConfigurationLayer()
-        for (name, keyPath) in environmentNames {
-            if let value = environment[name], !value.isEmpty { layer[keyPath: keyPath] = value }
+    /// Where a value came from, as an operator would look for it.
+    static func origin(of setting: Setting, source: SettingSource, file: String?) -> String {
+        switch source {
+        case .flag: setting.flagText ?? setting.key
+        case .environment: setting.environment ?? setting.key
+        case .file: "config file \(file ?? ""): '\(setting.key)'"
+        case .defaultValue: setting.key
         }
-        for (name, keyPath) in environmentSeconds {
-            guard let value = environment[name], !value.isEmpty else { continue }
-            guard let seconds = Double(value) else { throw StartupError("\(name) must be a number of seconds") }
-            layer[keyPath: keyPath] = seconds
-        }
-        return layer
     }
 
-    static var fileStrings: [String: WritableKeyPath<ConfigurationLayer, String?>] {
-        [
-            "listen": \.listen, "adminListen": \.adminListen, "upstream": \.upstream, "authId": \.authID,
-            "keyFile": \.keyFile, "alg": \.algorithm, "kid": \.keyID, "logLevel": \.logLevel,
-        ]
+    /// Flags by name (without dashes). Unknown, repeated and value-less flags are errors.
+    static func parseFlags(_ arguments: [String], errors: inout [String]) -> [String: String] {
+        let known = Set(Setting.all.compactMap(\.flag))
+        var flags: [String: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--") else {
+                errors.append("unexpected argument '\(argument.prefix(64))'")
+                continue
+            }
+            var name = String(argument.dropFirst(2))
+            var value: String?
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            guard known.contains(name) else {
+                errors.append("unknown flag --\(name.prefix(64))\(suggestion(for: name, among: known))")
+                if value == nil, index < arguments.count, !arguments[index].hasPrefix("--") { index += 1 }
+                continue
+            }
+            if value == nil {
+                guard index < arguments.count, !arguments[index].hasPrefix("--") else {
+                    errors.append("--\(name) needs a value")
+                    continue
+                }
+                value = arguments[index]
+                index += 1
+            }
+            guard flags[name] == nil else {
+                errors.append("--\(name) is given twice")
+                continue
+            }
+            flags[name] = value
+        }
+        return flags
     }
-    static var fileSeconds: [String: WritableKeyPath<ConfigurationLayer, Double?>] {
-        [
-            "upstreamTimeoutSeconds": \.upstreamTimeout, "headerTimeoutSeconds": \.headerTimeout, "drainTimeoutSeconds": \.drainTimeout,
-        ]
+
+    /// "; did you mean --x?" for the known name sharing the longest prefix, if any is close.
+    static func suggestion(for name: String, among known: Set<String>) -> String {
+        func common(_ a: String, _ b: String) -> Int { zip(a, b).prefix { $0 == $1 }.count }
+        guard let best = known.max(by: { (common(name, $0), $1) < (common(name, $1), $0) }), common(name, best) >= 3 else { return "" }
+        return "; did you mean --\(best)?"
     }
-    static let fileOnlyKeys: Set<String> = [
-        "upstreamConnectTimeoutSeconds", "idleTimeoutSeconds", "maxConnections", "maxConcurrentUpstream", "maxQueuedUpstream",
-        "maxHeaderBytes", "maxBodyBytes", "keyReloadIntervalSeconds", "unixSocketMode", "caBundle", "pinnedPublicKey", "routes",
-    ]
 
     /// The file's top-level object, read with `StrictJSON`: a duplicate key is an error, not a silent override.
     static func readFile(_ path: String) throws(StartupError) -> [String: JSONValue] {
@@ -132,108 +133,6 @@ public enum ConfigurationLoader {
             throw StartupError("config file \(path) is not valid JSON: \(error.message) at byte \(error.offset)")
         }
         guard case .object(let object) = value else { throw StartupError("config file \(path) is not a JSON object") }
-        let known = Set(fileStrings.keys).union(fileSeconds.keys).union(fileOnlyKeys).union(["$comment"])
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw StartupError("config file \(path): unknown key '\(unknown)'")
-        }
         return object
-    }
-
-    static func layer(fromFile object: [String: JSONValue], path: String) throws(StartupError) -> ConfigurationLayer {
-        var layer = ConfigurationLayer()
-        for (key, keyPath) in fileStrings {
-            guard let value = object[key] else { continue }
-            guard case .string(let text) = value else { throw StartupError("config file \(path): '\(key)' must be a string") }
-            layer[keyPath: keyPath] = text
-        }
-        for (key, keyPath) in fileSeconds {
-            guard let value = object[key] else { continue }
-            guard case .number(let literal) = value, let number = Double(literal) else {
-                throw StartupError("config file \(path): '\(key)' must be a number")
-            }
-            layer[keyPath: keyPath] = number
-        }
-        return layer
-    }
-
-    /// Flag key file > environment key file > environment key > config file key file.
-    static func keySource(
-        flags: ConfigurationLayer, environment: [String: String], environmentLayer: ConfigurationLayer, file: ConfigurationLayer
-    ) -> KeySource? {
-        if let path = flags.keyFile ?? environmentLayer.keyFile { return .file(path: path) }
-        if let inline = environment["FREEDOMPAY_KEY"], !inline.isEmpty { return .inline(Array(inline.utf8)) }
-        return file.keyFile.map { .file(path: $0) }
-    }
-
-    static func apply(_ layer: ConfigurationLayer, to configuration: inout SidecarConfiguration) throws(StartupError) {
-        if let listen = layer.listen { configuration.listen = listen }
-        if let adminListen = layer.adminListen { configuration.adminListen = adminListen }
-        if let upstream = layer.upstream { configuration.upstream = upstream == "sandbox" ? .sandbox : .url(upstream) }
-        if let authID = layer.authID { configuration.authID = authID }
-        if let name = layer.algorithm {
-            guard let algorithm = JWSAlgorithm(rawValue: name.uppercased()) else {
-                throw StartupError(
-                    "unknown algorithm '\(name)'; use one of \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            configuration.algorithm = algorithm
-        }
-        if let keyID = layer.keyID { configuration.keyID = keyID.isEmpty ? nil : keyID }
-        if let seconds = layer.upstreamTimeout { configuration.upstreamTimeout = try positive(seconds, "upstream timeout") }
-        if let seconds = layer.headerTimeout { configuration.headerTimeout = try positive(seconds, "header timeout") }
-        if let seconds = layer.drainTimeout { configuration.drainTimeout = try positive(seconds, "drain timeout") }
-        if let level = layer.logLevel {
-            guard let parsed = Logger.Level(rawValue: level.lowercased()) else { throw StartupError("unknown log level '\(level)'") }
-            configuration.logLevel = parsed
-        }
-    }
-
-    static func applyFileOnly(_ object: [String: JSONValue], path: String, to configuration: inout SidecarConfiguration)
-        throws(StartupError)
-    {
-        func number(_ key: String) throws(StartupError) -> Double? {
-            guard let value = object[key] else { return nil }
-            guard case .number(let literal) = value, let number = Double(literal), number > 0, number < 1e9 else {
-                throw StartupError("config file \(path): '\(key)' must be a positive number below 1e9")
-            }
-            return number
-        }
-        func string(_ key: String) throws(StartupError) -> String? {
-            guard let value = object[key] else { return nil }
-            guard case .string(let text) = value else { throw StartupError("config file \(path): '\(key)' must be a string") }
-            return text
-        }
-        if let value = try number("upstreamConnectTimeoutSeconds") { configuration.upstreamConnectTimeout = value }
-        if let value = try number("idleTimeoutSeconds") { configuration.idleTimeout = value }
-        if let value = try number("keyReloadIntervalSeconds") { configuration.keyReloadInterval = value }
-        if let value = try number("maxConnections") { configuration.maxConnections = Int(value) }
-        if let value = try number("maxConcurrentUpstream") { configuration.maxConcurrentUpstream = Int(value) }
-        if let value = try number("maxQueuedUpstream") { configuration.maxQueuedUpstream = Int(value) }
-        if let value = try number("maxHeaderBytes") { configuration.limits.maxHeaderBytes = Int(value) }
-        if let value = try number("maxBodyBytes") { configuration.limits.maxBodyBytes = Int(value) }
-        if let value = try string("unixSocketMode") {
-            guard let mode = UInt32(value, radix: 8), mode <= 0o777 else {
-                throw StartupError("config file \(path): 'unixSocketMode' must be octal like \"660\"")
-            }
-            configuration.unixSocketMode = mode
-        }
-        if let value = try string("caBundle") { configuration.caBundlePath = value }
-        if let value = try string("pinnedPublicKey") { configuration.pinnedPublicKey = value }
-        if let routes = object["routes"] {
-            do {
-                // The routes' JSON, written back out for `Codable`; no other parser sees the file.
-                let decoded = try JSONDecoder().decode([Route].self, from: Data(JSONWriter.serialize(routes)))
-                guard !decoded.isEmpty else { throw StartupError("config file \(path): 'routes' is empty") }
-                configuration.routes = RouteTable(decoded)
-            } catch let error as StartupError {
-                throw error
-            } catch {
-                throw StartupError("config file \(path): 'routes' is invalid: \(error)")
-            }
-        }
-    }
-
-    private static func positive(_ seconds: Double, _ name: String) throws(StartupError) -> Double {
-        guard seconds > 0, seconds.isFinite else { throw StartupError("\(name) must be a positive number of seconds") }
-        return seconds
     }
 }

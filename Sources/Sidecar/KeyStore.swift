@@ -58,22 +58,8 @@ public final class KeyStore: Sendable {
         case .inline(let inline):
             bytes = inline
         case .file(let path):
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                throw KeyError(description: "key file \(path): \(String(cString: strerror(errno)))")
-            }
-            guard info.st_mode & S_IFMT == S_IFREG else { throw KeyError(description: "key file \(path) is not a regular file") }
-            // A key file that others can write lets them choose what we sign with.
-            guard info.st_mode & 0o022 == 0 else {
-                throw KeyError(
-                    description:
-                        "key file \(path) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w on it"
-                )
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw KeyError(description: "key file \(path) cannot be read")
-            }
-            bytes = Array(data)
+            let (contents, info) = try SecretFile.read(path, what: "key file")
+            bytes = contents
             identity = FileIdentity(info)
         }
         do {

@@ -19,7 +19,10 @@ public struct Route: Sendable, Codable, Equatable {
     /// JOSE header field names for this API (the Gateway's by default).
     public var headerLayout: JOSEHeaderLayout
 
-    public init(path: String, defaultAction: String, allowedActions: [String]? = nil, body: BodyPolicy = .jsonObject, headerLayout: JOSEHeaderLayout = .gateway) {
+    public init(
+        path: String, defaultAction: String, allowedActions: [String]? = nil, body: BodyPolicy = .jsonObject,
+        headerLayout: JOSEHeaderLayout = .gateway
+    ) {
         self.path = path
         self.defaultAction = defaultAction
         self.allowedActions = allowedActions ?? [defaultAction]
@@ -52,5 +55,12 @@ public struct RouteTable: Sendable, Equatable {
 
     public func route(for path: Substring) -> Route? {
         routes.first { $0.path == path }
+    }
+}
+
+extension Route: CustomStringConvertible {
+    /// One line for `check-config`.
+    public var description: String {
+        "default \(defaultAction); allowed \(allowedActions.joined(separator: ", ")); body \(body.rawValue); header \(headerLayout.pathField)/\(headerLayout.merchantField)"
     }
 }

@@ -89,6 +89,7 @@ public final class Sidecar: Sendable {
         switch configuration.upstream {
         case .sandbox: "sandbox (in-process emulator)"
         case .url(let url): url
+        case nil: "none"
         }
     }
 }

@@ -23,11 +23,13 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Everything the sidecar needs to run, with production-safe defaults.
-/// `ConfigurationLoader` documents how flags, environment and file fill it.
+/// `Setting.all` declares how flags, environment and file fill it.
 public struct SidecarConfiguration: Sendable, Equatable {
     public var listen = "127.0.0.1:8080"
     public var adminListen = "127.0.0.1:9090"
-    public var upstream = UpstreamTarget.sandbox
+    /// No default: a misspelled setting must not start the emulator in production
+    /// (`--upstream sandbox` asks for it explicitly).
+    public var upstream: UpstreamTarget?
     public var authID = ""
     public var key: KeySource?
     public var algorithm = JWSAlgorithm.hs256
@@ -56,6 +58,12 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// Optional CA bundle and pinned public key for the upstream TLS connection.
     public var caBundlePath: String?
     public var pinnedPublicKey: String?
+    /// Lowest TLS version offered upstream: "1.2" or "1.3".
+    public var minimumTLSVersion = "1.2"
+    /// `http://host:port` of an egress proxy (checked when read), and the file holding its
+    /// `user:password`. Environment proxy variables are never read.
+    public var upstreamProxy: String?
+    public var upstreamProxyCredentialsFile: String?
 
     public init() {}
 }

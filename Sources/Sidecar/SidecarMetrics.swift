@@ -11,10 +11,11 @@ public final class SidecarMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let perLoop: LoopLocal<LoopMetrics>
 
-    public init(version: String, loops: EventLoopGroup) {
+    /// `upstream` labels the build info: `sandbox` for the emulator, else the upstream's host.
+    public init(version: String, upstream: String, loops: EventLoopGroup) {
         factory = PrometheusMetricsFactory(registry: registry)
         perLoop = LoopLocal(loops) { _ in LoopMetrics() }
-        Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version)], factory: factory).record(1)
+        Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version), ("upstream", upstream)], factory: factory).record(1)
         // Series that alerts watch exist from the start, at 0.
         for result in ["success", "failure"] {
             Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", result)], factory: factory).increment(by: 0)

@@ -4,18 +4,19 @@ import Sidecar
 
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-config", abstract: "Validate configuration and key; exit 0 or 1 with the reason.")
+        commandName: "check-config",
+        abstract: "Print the effective configuration with each value's source, then every warning and error; exit 0 or 1.",
+        discussion: ServeOptions.settingsHelp)
 
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        do {
-            let configuration = try ConfigurationLoader.load(
-                flags: options.layer, configFile: options.config, environment: ProcessInfo.processInfo.environment)
-            try validateConfiguration(configuration)
-            print("configuration ok")
-        } catch {
-            StandardStreams.writeError("configuration invalid: \(error.description)\n")
+        let environment = ProcessInfo.processInfo.environment
+        let loaded = ConfigurationLoader.read(arguments: options.settings, environment: environment)
+        let report = ConfigurationReport(loaded, environment: environment)
+        print(report.text, terminator: "")
+        guard report.errors.isEmpty else {
+            StandardStreams.writeError(report.errorText)
             throw ExitCode.failure
         }
     }

@@ -4,21 +4,19 @@ import Logging
 import Sidecar
 
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the sidecar (the default).")
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the sidecar (the default).", discussion: ServeOptions.settingsHelp)
 
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let bootstrapLevel =
-            Logger.Level(rawValue: (options.logLevel ?? environment["FREEDOMPAY_LOG_LEVEL"] ?? "info").lowercased()) ?? .info
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: bootstrapLevel) }
+        let loaded = ConfigurationLoader.read(arguments: options.settings, environment: ProcessInfo.processInfo.environment)
+        let level = loaded.configuration.logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "freedompay-sidecar")
         do {
-            let configuration = try ConfigurationLoader.load(flags: options.layer, configFile: options.config, environment: environment)
-            var sidecarLogger = logger
-            sidecarLogger.logLevel = configuration.logLevel
-            let sidecar = try buildSidecar(configuration: configuration, logger: sidecarLogger)
+            guard loaded.errors.isEmpty else { throw StartupError(loaded.errors.joined(separator: "; ")) }
+            let sidecar = try buildSidecar(configuration: loaded.configuration, logger: logger)
             let status = await SidecarProcess.run(sidecar)
             throw ExitCode(status)
         } catch let error as StartupError {

@@ -33,6 +33,18 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
 
 /// Real processes: start-up checks, signals, key rotation, drain, logs, CLI subcommands.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct SidecarProcessTests {
+    @Test func refusesToStartWithoutAnExplicitUpstream() async throws {
+        let dir = try makeTemporaryDirectory()
+        let key = dir.appendingPathComponent("key")
+        try writeKey(secret, to: key)
+        let arguments = ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", key.path]
+        try await withSidecarProcess(arguments: arguments) { sidecar in
+            #expect(await sidecar.waitForExit() == 1)
+            let line = try #require(sidecar.stdoutLines.first { $0.contains("cannot start") }, "\(sidecar.stdoutLines)")
+            #expect(line.contains("--upstream sandbox") && line.contains("FREEDOMPAY_UPSTREAM"), "\(line)")
+        }
+    }
+
     @Test func refusesToStartWithABadKey() async throws {
         let dir = try makeTemporaryDirectory()
         let cases: [(String, (URL) throws -> Void, String, String)] = [
@@ -224,7 +236,10 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
             process.waitUntilExit()
             return (process.terminationStatus, text)
         }
-        #expect(run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path]).0 == 0)
+        let noUpstream = run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path])
+        #expect(noUpstream.0 == 1)
+        #expect(noUpstream.1.contains("--upstream sandbox"))
+        #expect(run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "sandbox"]).0 == 0)
         let insecure = run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "http://api.freedompay.kz"])
         #expect(insecure.0 == 1)
         #expect(insecure.1.contains("https"))

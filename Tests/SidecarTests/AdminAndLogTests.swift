@@ -24,6 +24,21 @@ import Testing
         }
     }
 
+    @Test func sandboxModeIsVisibleInReadyzAndBuildInfo() async throws {
+        try await withSidecar(upstream: "sandbox") { sidecar in
+            let ready = try await get("/readyz", from: sidecar)
+            #expect(ready.status == 200)
+            #expect(ready.bodyText.contains("sandbox"))
+        }
+        try await withFakeFreedomPay { upstream, _ in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                #expect(try await get("/readyz", from: sidecar).bodyText == "ready\n")
+                let text = try await get("/metrics", from: sidecar).bodyText
+                #expect(text.contains(#"freedompay_sidecar_build_info{version="\#(Sidecar.version)",upstream="127.0.0.1"} 1"#))
+            }
+        }
+    }
+
     @Test func metricsCountARefund() async throws {
         try await withSidecar(upstream: "sandbox") { sidecar in
             let client = try LoopbackClient(sidecar.address)
@@ -41,7 +56,7 @@ import Testing
             #expect(text.contains(#"freedompay_sidecar_request_duration_seconds_count{route="/v5/g2g/edit"} 2"#))
             #expect(text.contains(#"freedompay_sidecar_upstream_duration_seconds_count{route="/v5/g2g/edit"} 1"#))
             #expect(text.contains("freedompay_sidecar_requests_in_flight 0"))
-            #expect(text.contains(#"freedompay_sidecar_build_info{version="\#(Sidecar.version)"} 1"#))
+            #expect(text.contains(#"freedompay_sidecar_build_info{version="\#(Sidecar.version)",upstream="sandbox"} 1"#))
             #expect(!text.contains(testSecret))
         }
     }

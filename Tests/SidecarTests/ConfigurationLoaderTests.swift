@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Sidecar
 
 @Suite struct ConfigurationLoaderTests {
@@ -10,21 +11,24 @@ import Testing
     }
 
     @Test func defaultsAreSafe() throws {
-        let configuration = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: [:])
+        let configuration = try ConfigurationLoader.load(arguments: [], environment: [:])
         #expect(configuration.listen == "127.0.0.1:8080")
         #expect(configuration.adminListen == "127.0.0.1:9090")
-        #expect(configuration.upstream == .sandbox)
+        #expect(configuration.upstream == nil, "never implied")
         #expect(configuration.algorithm == .hs256)
         #expect(configuration.routes.routes == [.refund])
         #expect(configuration.limits.maxHeaderBytes == 16384 && configuration.limits.maxBodyBytes == 65536)
     }
 
     @Test func flagsOverrideEnvironmentWhichOverridesTheFile() throws {
-        let path = try writeConfig(#"{"listen":"127.0.0.1:1001","adminListen":"127.0.0.1:2001","authId":"file","alg":"HS512","upstreamTimeoutSeconds":7,"keyFile":"/file/key"}"#)
-        var flags = ConfigurationLayer()
-        flags.listen = "127.0.0.1:1003"
-        let environment = ["FREEDOMPAY_LISTEN": "127.0.0.1:1002", "FREEDOMPAY_ADMIN_LISTEN": "127.0.0.1:2002", "FREEDOMPAY_UPSTREAM_TIMEOUT": "9"]
-        let configuration = try ConfigurationLoader.load(flags: flags, configFile: path, environment: environment)
+        let path = try writeConfig(
+            #"{"listen":"127.0.0.1:1001","adminListen":"127.0.0.1:2001","authId":"file","alg":"HS512","upstreamTimeoutSeconds":7,"keyFile":"/file/key"}"#
+        )
+        let flags = ["--listen", "127.0.0.1:1003", "--config", path]
+        let environment = [
+            "FREEDOMPAY_LISTEN": "127.0.0.1:1002", "FREEDOMPAY_ADMIN_LISTEN": "127.0.0.1:2002", "FREEDOMPAY_UPSTREAM_TIMEOUT": "9",
+        ]
+        let configuration = try ConfigurationLoader.load(arguments: flags, environment: environment)
         #expect(configuration.listen == "127.0.0.1:1003")
         #expect(configuration.adminListen == "127.0.0.1:2002")
         #expect(configuration.authID == "file")
@@ -34,28 +38,35 @@ import Testing
     }
 
     @Test func configFileComesFromTheEnvironmentWhenNoFlag() throws {
-        let path = try writeConfig(#"{"authId":"from-env-file","upstream":"https://api.freedompay.kz","routes":[{"path":"/v5/g2g/read","defaultAction":"gateway.payment.status"}]}"#)
-        let configuration = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: ["FREEDOMPAY_CONFIG": path])
+        let path = try writeConfig(
+            #"{"authId":"from-env-file","upstream":"https://api.freedompay.kz","routes":[{"path":"/v5/g2g/read","defaultAction":"gateway.payment.status"}]}"#
+        )
+        let configuration = try ConfigurationLoader.load(arguments: [], environment: ["FREEDOMPAY_CONFIG": path])
         #expect(configuration.authID == "from-env-file")
         #expect(configuration.upstream == .url("https://api.freedompay.kz"))
         #expect(configuration.routes.routes == [Route(path: "/v5/g2g/read", defaultAction: "gateway.payment.status", body: .jsonObject)])
     }
 
     @Test func keyFileWinsOverInlineKey() throws {
-        var flags = ConfigurationLayer()
-        flags.keyFile = "/run/secrets/key"
-        #expect(try ConfigurationLoader.load(flags: flags, configFile: nil, environment: ["FREEDOMPAY_KEY": "inline"]).key == .file(path: "/run/secrets/key"))
-        #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: ["FREEDOMPAY_KEY": "inline"]).key == .inline(Array("inline".utf8)))
+        let flags = ["--key-file", "/run/secrets/key"]
+        #expect(
+            try ConfigurationLoader.load(arguments: flags, environment: ["FREEDOMPAY_KEY": "inline"]).key == .file(path: "/run/secrets/key")
+        )
+        #expect(try ConfigurationLoader.load(arguments: [], environment: ["FREEDOMPAY_KEY": "inline"]).key == .inline(Array("inline".utf8)))
         // The environment's key beats the file's key file (flags > environment > file).
         let path = try writeConfig(#"{"keyFile":"/file/key"}"#)
-        #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: ["FREEDOMPAY_KEY": "inline"]).key == .inline(Array("inline".utf8)))
-        #expect(try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: [:]).key == .file(path: "/file/key"))
+        #expect(
+            try ConfigurationLoader.load(arguments: ["--config", path], environment: ["FREEDOMPAY_KEY": "inline"]).key
+                == .inline(Array("inline".utf8)))
+        #expect(try ConfigurationLoader.load(arguments: ["--config", path], environment: [:]).key == .file(path: "/file/key"))
     }
 
     @Test func unsafeCombinationsAreRefusedAtStartup() throws {
         var configuration = SidecarConfiguration()
         configuration.authID = "1"
         configuration.key = .inline(Array("k".utf8))
+        #expect(throws: StartupError.self) { try validateConfiguration(configuration) }
+        configuration.upstream = .sandbox
         try validateConfiguration(configuration)
         configuration.drainTimeout = configuration.upstreamTimeout
         #expect(throws: StartupError.self) { try validateConfiguration(configuration) }
@@ -74,14 +85,14 @@ import Testing
     ])
     func invalidFilesAreRefused(_ json: String) throws {
         let path = try writeConfig(json)
-        #expect(throws: StartupError.self) { try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: [:]) }
+        #expect(throws: StartupError.self) { try ConfigurationLoader.load(arguments: ["--config", path], environment: [:]) }
     }
 
     @Test func shippedExamplesParse() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for name in ["production.json", "sandbox.json"] {
             let path = root.appendingPathComponent("config/\(name)").path
-            _ = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: path, environment: [:])
+            _ = try ConfigurationLoader.load(arguments: ["--config", path], environment: [:])
         }
     }
 }

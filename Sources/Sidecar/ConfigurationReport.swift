@@ -1,0 +1,102 @@
+import FoundationEssentials
+import FreedomPayJWS
+import Glibc
+import SocketLoop
+
+/// What `check-config` prints: the effective value and source of every setting (secrets
+/// redacted), then every warning and every error.
+public struct ConfigurationReport: Sendable {
+    public var lines: [String] = []
+    public var warnings: [String] = []
+    public var errors: [String] = []
+
+    public init(_ loaded: LoadedConfiguration, environment: [String: String]) {
+        let configuration = loaded.configuration
+        let width = Setting.all.map(\.key.count).max() ?? 0
+        if let file = loaded.configFile { lines.append("config file: \(file)") }
+        for setting in Setting.all where setting.key != "config" {
+            guard let value = setting.show(configuration) else { continue }
+            let source = loaded.source(of: setting.key)
+            let origin: String
+            switch source {
+            case .flag: origin = "flag \(setting.flagText ?? "")"
+            case .environment: origin = "env \(setting.environment ?? "")"
+            case .file: origin = "file"
+            case .defaultValue: origin = "default"
+            }
+            let shown = setting.isSecret ? "<redacted>" : value
+            lines.append(setting.key + String(repeating: " ", count: width - setting.key.count) + "  \(shown)  [\(origin)]")
+        }
+        for route in configuration.routes.routes {
+            lines.append("route \(route.path): \(route.description)")
+        }
+        errors = loaded.errors + configurationProblems(configuration)
+        warnings = ConfigurationReport.warnings(configuration, environment: environment)
+    }
+
+    /// Things that start but are probably not what the operator meant.
+    static func warnings(_ configuration: SidecarConfiguration, environment: [String: String]) -> [String] {
+        var warnings: [String] = []
+        if configuration.upstream == .sandbox {
+            warnings.append("upstream is the in-process sandbox emulator: nothing reaches Freedom Pay")
+        }
+        for (name, address) in [("listen", configuration.listen), ("adminListen", configuration.adminListen)] {
+            if case .tcp(let host, _)? = try? ListenAddress(parsing: address), !isLoopback(host) {
+                warnings.append("\(name) \(address) is not on loopback: anything that reaches it can have requests signed")
+            }
+        }
+        for name in ["HTTPS_PROXY", "https_proxy"] where !(environment[name] ?? "").isEmpty {
+            warnings.append("\(name) is set and ignored on purpose; use --upstream-proxy (FREEDOMPAY_UPSTREAM_PROXY) for an egress proxy")
+        }
+        if let key = configuration.key {
+            warnings += keyWarnings(key, algorithm: configuration.algorithm, owner: "key")
+        }
+        return warnings
+    }
+
+    /// A key that loads but is weak or probably the wrong file.
+    static func keyWarnings(_ source: KeySource, algorithm: JWSAlgorithm, owner: String) -> [String] {
+        var warnings: [String] = []
+        var bytes: [UInt8]
+        switch source {
+        case .inline(let inline):
+            bytes = inline
+        case .file(let path):
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & 0o044 != 0 {
+                warnings.append(
+                    "\(owner) file \(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-r on it"
+                )
+            }
+            guard let data = FileManager.default.contents(atPath: path) else { return warnings }
+            bytes = Array(data)
+        }
+        guard algorithm.rawValue.hasPrefix("HS") else { return warnings }
+        while let last = bytes.last, last == 0x20 || (0x09...0x0D).contains(last) { bytes.removeLast() }
+        while let first = bytes.first, first == 0x20 || (0x09...0x0D).contains(first) { bytes.removeFirst() }
+        if bytes.starts(with: Array("-----BEGIN".utf8)) {
+            warnings.append(
+                "\(owner) for \(algorithm.rawValue) looks like a PEM file; HS* keys are the raw shared secret (RS256/ES256 take PEM)")
+        } else if algorithm == .hs256 && bytes.count < 32 {
+            warnings.append("\(owner) for HS256 is \(bytes.count) bytes; RFC 7518 §3.2 asks for at least 32")
+        }
+        return warnings
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
+
+    /// Settings and warnings, for stdout.
+    public var text: String {
+        let out = lines + warnings.map { "warning: \($0)" } + (errors.isEmpty ? ["configuration ok"] : [])
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Every error and the verdict, for stderr; empty when the configuration is valid.
+    public var errorText: String {
+        guard !errors.isEmpty else { return "" }
+        let out = errors.map { "error: \($0)" } + ["configuration invalid: \(errors.count) error\(errors.count == 1 ? "" : "s")"]
+        return out.joined(separator: "\n") + "\n"
+    }
+}

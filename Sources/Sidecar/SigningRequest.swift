@@ -1,0 +1,57 @@
+import FreedomPayJWS
+
+/// What `sign` signs with: a configured route's path, layout and credentials, or a one-off
+/// path and layout with the main credentials — the same header bytes `serve` would send.
+public struct SigningRequest: Sendable {
+    public let header: JOSEHeader
+    let key: SigningKey
+
+    public init(
+        configuration: SidecarConfiguration, route routePath: String?, action: String?, uri: String?, headerLayout: String?, method: String
+    ) throws(StartupError) {
+        let path: String
+        let layout: JOSEHeaderLayout
+        if let routePath {
+            guard headerLayout == nil else { throw StartupError("--header-layout is the route's with --route; leave it out") }
+            guard let route = configuration.routes.route(for: routePath[...]) else {
+                let known = configuration.routes.routes.map(\.path).joined(separator: ", ")
+                throw StartupError("no route \(routePath) is configured; routes: \(known)")
+            }
+            if let uri, uri != route.path { throw StartupError("--uri \(uri) differs from the route's path \(route.path)") }
+            if let action, !route.allowedActions.contains(action) {
+                throw StartupError(
+                    "action \(action) is not allowed on \(route.path); allowed: \(route.allowedActions.joined(separator: ", "))")
+            }
+            path = route.path
+            layout = route.headerLayout
+        } else {
+            guard action == nil else { throw StartupError("--action needs --route") }
+            guard let uri else { throw StartupError("give --uri PATH (or --route PATH with --config)") }
+            path = uri
+            switch headerLayout ?? "gateway" {
+            case "gateway": layout = .gateway
+            case "invoice": layout = .invoice
+            case let other: throw StartupError("--header-layout must be gateway or invoice, got '\(other)'")
+            }
+        }
+        guard path.hasPrefix("/") else { throw StartupError("--uri must be a path starting with /, got '\(path.prefix(64))'") }
+        guard !configuration.authID.isEmpty else { throw StartupError("no merchant id: set --auth-id or FREEDOMPAY_AUTH_ID") }
+        guard let source = configuration.key else { throw StartupError("no key: set --key-file, FREEDOMPAY_KEY_FILE or FREEDOMPAY_KEY") }
+        do {
+            key = try KeyStore(source: source, algorithm: configuration.algorithm).key
+        } catch {
+            throw StartupError(error.description)
+        }
+        if layout.merchantIsNumber, !configuration.authID.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+            throw StartupError(
+                "the \(layout.merchantField) of this header layout is a number; merchant id '\(configuration.authID)' is not")
+        }
+        header = layout.header(
+            path: path, merchantID: configuration.authID, method: method, algorithm: configuration.algorithm, keyID: configuration.keyID)
+    }
+
+    /// The detached JWS over `body`.
+    public func sign(_ body: [UInt8]) -> String {
+        DetachedJWS.sign(header: header, payload: body, key: key)
+    }
+}
