@@ -35,11 +35,13 @@ let package = Package(
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The upstream HTTP/1.1 client on the event loops, TLS through OpenSSL.
         .target(name: "Upstream", dependencies: ["COpenSSL", "HTTP1", "SocketLoop"]),
+        // The strict JSON parser and the compact writer.
+        .target(name: "JSONCore"),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
         .target(
             name: "Sidecar",
             dependencies: [
-                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents",
+                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents", "JSONCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTP1", "LoopbackTestSupport"]),
         // Runs the built executable as a real process: signals, key rotation, drain, CLI.
         .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),
-        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
+        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "JSONCore", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

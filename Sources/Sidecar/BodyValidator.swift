@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Checks a body against its route's policy before it is signed. The bytes themselves are
 /// forwarded untouched; this only decides whether they may be.
 struct BodyValidator: Sendable {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import FreedomPayJWS
 import HTTP1
+import JSONCore
 import Logging
 
 /// Settings that flags and environment variables can set; `nil` means "not given here".

@@ -2,6 +2,7 @@ import FoundationEssentials
 import FreedomPayJWS
 import HTTP1
 import HTTPServer
+import JSONCore
 import SocketLoop
 import Synchronization
 import Upstream

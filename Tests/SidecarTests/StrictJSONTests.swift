@@ -1,4 +1,6 @@
+import JSONCore
 import Testing
+
 @testable import Sidecar
 
 @Suite struct StrictJSONTests {
