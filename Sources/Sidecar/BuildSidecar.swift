@@ -1,6 +1,7 @@
 import FreedomPayJWS
 import HTTPServer
 import Logging
+import Sandbox
 import SocketLoop
 import Upstream
 import Glibc
