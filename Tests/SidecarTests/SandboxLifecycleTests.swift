@@ -18,6 +18,10 @@ import Testing
             allowedActions: ["gateway.payment.refund", "gateway.payment.reverse", "gateway.payment.clearing"], body: .jsonObject),
     ])
 
+    static func allowLifecycle(_ configuration: inout SidecarConfiguration) {
+        configuration.routes = routes
+    }
+
     struct Answer {
         var status: Int
         var json: [String: Any]
@@ -45,7 +49,7 @@ import Testing
     func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
 
     @Test func paymentLifecycleThroughTheSidecar() async throws {
-        try await withSidecar(upstream: "sandbox", configure: { $0.routes = Self.routes }) { sidecar in
+        try await withSidecar(upstream: "sandbox", configure: Self.allowLifecycle) { sidecar in
             let client = try LoopbackClient(sidecar.address)
 
             // A paid (one-step) payment: its status, partial refunds, then an over-refund refused.
