@@ -32,7 +32,7 @@ step "deployment linters"
 scripts/lint-deploy.sh
 
 step "release binary and its runtime libraries"
-swift build -c release --static-swift-stdlib --product freedompay-sidecar
+swift build -c release --static-swift-stdlib --product freedompay-sidecar -Xlinker --strip-debug
 scripts/check-runtime-libs.sh .build/release/freedompay-sidecar Dockerfile
 # …and that it runs: the Card API known-answer vector from Freedom Pay's docs.
 kat_dir="$(mktemp -d)"

@@ -6,10 +6,14 @@ public struct HTTPResponseLimits: Sendable, Equatable {
     public var maxHeaderCount: Int
     /// Decoded body size, checked as the body arrives.
     public var maxBodyBytes: Int
+    /// Informational (1xx) responses before the final one; beyond it the answer is refused.
+    public var maxInterimResponses: Int
 
     public init(
-        maxHeaderBytes: Int = 64 * 1024, maxHeaderCount: Int = 100, maxBodyBytes: Int = 4 * 1024 * 1024
+        maxHeaderBytes: Int = 64 * 1024, maxHeaderCount: Int = 100, maxBodyBytes: Int = 4 * 1024 * 1024,
+        maxInterimResponses: Int = 16
     ) {
+        self.maxInterimResponses = maxInterimResponses
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodyBytes = maxBodyBytes

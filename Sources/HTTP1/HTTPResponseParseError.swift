@@ -28,6 +28,7 @@ public enum HTTPResponseParseError: Error, Sendable, Equatable {
     case headerTooLarge
     case tooManyHeaders
     case bodyTooLarge
+    case tooManyInterimResponses
 
     /// A short, operator-readable reason; never contains bytes of the message.
     public var message: String {
@@ -52,6 +53,7 @@ public enum HTTPResponseParseError: Error, Sendable, Equatable {
         case .missingChunkDataCRLF: "chunk data not followed by CRLF"
         case .headerTooLarge: "response header section too large"
         case .tooManyHeaders: "too many response header fields"
+        case .tooManyInterimResponses: "too many informational (1xx) responses before the answer"
         case .bodyTooLarge: "response body too large"
         }
     }

@@ -13,6 +13,8 @@ public struct HTTPResponseParser: Sendable {
     /// Whether any byte of a response has been received (retry safety: the client retries
     /// only when this is false).
     public private(set) var hasReceivedBytes = false
+    /// 1xx responses seen so far, bounded by `limits.maxInterimResponses`.
+    private var interimCount = 0
 
     private var input = ByteInput()
     private var state = State.statusLine
@@ -127,6 +129,8 @@ public struct HTTPResponseParser: Sendable {
                 let framing = try framing()
                 // RFC 9110 §15.2: a 1xx response is followed by the final response.
                 if head.status < 200 {
+                    interimCount += 1
+                    guard interimCount <= limits.maxInterimResponses else { throw .tooManyInterimResponses }
                     let interim = head
                     sectionBytes = 0
                     head = HTTPResponseHead(status: 0, reason: "")

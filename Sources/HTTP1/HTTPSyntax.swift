@@ -5,3 +5,11 @@ public enum HTTPSyntax {
         !text.isEmpty && text.utf8.allSatisfy(ByteClass.isTokenChar)
     }
 }
+
+extension StringProtocol {
+    /// Only A–Z lowered: HTTP tokens (names, codings, `Connection` options, media types) are
+    /// ASCII, and Unicode case mapping would make U+212A KELVIN SIGN equal "k".
+    public var asciiLowercased: String {
+        String(decoding: utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+}

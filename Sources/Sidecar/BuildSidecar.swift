@@ -69,6 +69,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         client.pinnedPublicKey = configuration.pinnedPublicKey
         do {
             let http = try HTTPUpstreamClient(configuration: client, loops: loops)
+            if baseURL.hasPrefix("https://") { try http.prepareTLS() }
             upstream = http
             shutdownUpstream = { http.shutdown() }
         } catch {

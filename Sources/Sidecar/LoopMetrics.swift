@@ -6,6 +6,8 @@ final class LoopMetrics {
         var route: String
         var action: String
         var status: Int
+        /// The `X-Sidecar-Error` code when the sidecar answered itself; nil for upstream answers.
+        var errorCode: String?
     }
 
     var inFlight = 0

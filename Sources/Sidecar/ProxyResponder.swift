@@ -105,7 +105,7 @@ final class ProxyResponder: HTTPResponder {
 
     private func finish(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
         let duration = ContinuousClock.now - started
-        metrics.requestFinished(on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, duration: duration)
+        metrics.requestFinished(on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode, duration: duration)
         logRequest(request, response: response, outcome: outcome, duration: duration)
         writer.send(response)
     }
@@ -130,7 +130,7 @@ final class ProxyResponder: HTTPResponder {
         let assigned = try requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
-        try validator.validate(request.body, policy: route.body)
+        try validator.validate(request.body, schema: route.body.schema)
 
         let key = keyStore.key
         let encodedHeader = encodedHeaders[route.path] ?? DetachedJWS.encode(
@@ -153,7 +153,7 @@ final class ProxyResponder: HTTPResponder {
     private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
         let types = headers.values(named: "Content-Type")
         guard types.count == 1 else { throw .unsupportedMediaType }
-        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS().lowercased() }
+        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS().asciiLowercased }
         guard parameters.first == "application/json" else { throw .unsupportedMediaType }
         for parameter in parameters.dropFirst() where parameter.hasPrefix("charset=") {
             guard parameter == "charset=utf-8" || parameter == "charset=\"utf-8\"" else { throw .unsupportedMediaType }
@@ -172,32 +172,52 @@ final class ProxyResponder: HTTPResponder {
     /// added only if the upstream did not echo one.
     private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
         var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
-        for field in fields where field.name.lowercased() == "connection" {
-            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().lowercased()) }
+        for field in fields where field.name.caseInsensitiveEquals("connection") {
+            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().asciiLowercased) }
         }
-        var headers = fields.filter { !hopByHop.contains($0.name.lowercased()) }
+        var headers = fields.filter { !hopByHop.contains($0.name.asciiLowercased) }
         if headers.first(named: "X-Request-Id") == nil {
             headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
         }
         return headers
     }
 
+    /// One line per request: `info`, or `warning` when the answer is a 5xx (the sidecar's or
+    /// Freedom Pay's), so that failures show at `--log-level warning`. Built only when written.
     private func logRequest(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, duration: Duration) {
-        guard logger.logLevel <= .info else { return }
+        let level: Logger.Level = response.status >= 500 ? .warning : .info
+        guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "method": "\(request.head.method)",
             "route": "\(outcome.route)",
             "action": "\(outcome.action)",
             "status": .stringConvertible(response.status),
+            "source": "\(outcome.errorCode == nil ? "upstream" : "sidecar")",
             "duration_ms": .stringConvertible(duration.milliseconds),
         ]
+        if outcome.errorCode == SidecarErrorCode.unknownRoute.rawValue {
+            metadata["path"] = "\(LogText.bounded(String(request.head.path)))"
+        }
+        if let traceID = ProxyResponder.traceID(in: request.head.headers) { metadata["trace_id"] = "\(traceID)" }
         if let id = outcome.requestID { metadata["request_id"] = "\(id)" }
         if let source = outcome.requestIDSource { metadata["request_id_source"] = "\(source.rawValue)" }
         if let status = outcome.upstreamStatus { metadata["upstream_status"] = .stringConvertible(status) }
         if let upstream = outcome.upstreamDuration { metadata["upstream_ms"] = .stringConvertible(upstream.milliseconds) }
         if outcome.attempts > 0 { metadata["upstream_attempts"] = .stringConvertible(outcome.attempts) }
         if let code = outcome.errorCode { metadata["error"] = "\(code)" }
-        logger.info("request", metadata: metadata)
+        logger.log(level: level, "request", metadata: metadata)
+    }
+
+    /// The trace id of a valid W3C `traceparent` (version-traceid-parentid-flags, lowercase hex).
+    static func traceID(in headers: [HTTPHeader]) -> String? {
+        let values = headers.values(named: "traceparent")
+        guard values.count == 1 else { return nil }
+        let parts = values[0].split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[0].utf8.count == 2, parts[1].utf8.count == 32, parts[2].utf8.count == 16, parts[3].utf8.count == 2,
+            parts.prefix(4).allSatisfy({ $0.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) } }),
+            parts[1].utf8.contains(where: { $0 != UInt8(ascii: "0") })
+        else { return nil }
+        return String(parts[1])
     }
 }
 
@@ -209,7 +229,7 @@ extension SidecarError {
         case .brokenResponse(let detail): .upstreamBadResponse(detail)
         case .overloaded: .overloaded
         case .tlsFailed(let code, let message): .upstreamTLS(code: code, message: message)
-        case .proxyFailed(let code, let message): SidecarError(status: 502, code: code, message: message)
+        case .proxyFailed(let code, let message): .upstreamProxy(code: code, message: message)
         }
     }
 }

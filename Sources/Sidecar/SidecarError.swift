@@ -5,15 +5,17 @@ import JSONCore
 /// An answer the sidecar gives itself instead of forwarding: status, stable code, message.
 /// This is the one place where failures become HTTP responses.
 public struct SidecarError: Error, Sendable, Equatable {
-    public var status: Int
-    public var code: String
+    public var kind: SidecarErrorCode
     public var message: String
     /// Extra response headers, such as `Allow` on a 405.
     public var headers: [HTTPHeader] = []
 
-    public init(status: Int, code: String, message: String, headers: [HTTPHeader] = []) {
-        self.status = status
-        self.code = code
+    public var status: Int { kind.status }
+    /// The `X-Sidecar-Error` value.
+    public var code: String { kind.rawValue }
+
+    public init(_ kind: SidecarErrorCode, message: String, headers: [HTTPHeader] = []) {
+        self.kind = kind
         self.message = message
         self.headers = headers
     }
@@ -33,51 +35,52 @@ public struct SidecarError: Error, Sendable, Equatable {
 
 extension SidecarError {
     static func invalidRequest(_ message: String) -> SidecarError {
-        SidecarError(status: 400, code: "invalid_request", message: message)
+        SidecarError(.invalidRequest, message: message)
     }
     static func invalidBody(_ message: String) -> SidecarError {
-        SidecarError(status: 400, code: "invalid_body", message: message)
+        SidecarError(.invalidBody, message: message)
     }
     static func invalidRequestID(_ message: String) -> SidecarError {
-        SidecarError(status: 400, code: "invalid_request_id", message: message)
+        SidecarError(.invalidRequestID, message: message)
     }
     static func actionNotAllowed(_ action: String, path: String) -> SidecarError {
-        SidecarError(status: 403, code: "action_not_allowed", message: "action '\(action)' is not allowed on \(path)")
+        SidecarError(.actionNotAllowed, message: "action '\(action)' is not allowed on \(path)")
     }
-    static let unknownRoute = SidecarError(status: 404, code: "unknown_route", message: "no route for this path")
+    static let unknownRoute = SidecarError(.unknownRoute, message: "no route for this path")
     static func methodNotAllowed(_ allowed: String) -> SidecarError {
-        SidecarError(
-            status: 405, code: "method_not_allowed", message: "use \(allowed)", headers: [HTTPHeader(name: "Allow", value: allowed)])
+        SidecarError(.methodNotAllowed, message: "use \(allowed)", headers: [HTTPHeader(name: "Allow", value: allowed)])
     }
-    static let lengthRequired = SidecarError(
-        status: 411, code: "length_required", message: "send Content-Length or chunked Transfer-Encoding")
-    static let unsupportedMediaType = SidecarError(
-        status: 415, code: "unsupported_media_type", message: "Content-Type must be application/json")
-    static let notReady = SidecarError(status: 503, code: "not_ready", message: "the sidecar has no usable signing key")
-    static let overloaded = SidecarError(status: 503, code: "overloaded", message: "too many upstream requests in progress")
+    static let lengthRequired = SidecarError(.lengthRequired, message: "send Content-Length or chunked Transfer-Encoding")
+    static let unsupportedMediaType = SidecarError(.unsupportedMediaType, message: "Content-Type must be application/json")
+    static let notReady = SidecarError(.notReady, message: "the sidecar has no usable signing key")
+    static let overloaded = SidecarError(.overloaded, message: "too many upstream requests in progress")
     static func upstreamUnreachable(_ detail: String) -> SidecarError {
-        SidecarError(status: 502, code: "upstream_unreachable", message: "upstream unreachable: \(detail)")
+        SidecarError(.upstreamUnreachable, message: "upstream unreachable: \(detail)")
     }
     static func upstreamBadResponse(_ detail: String) -> SidecarError {
-        SidecarError(status: 502, code: "upstream_bad_response", message: "upstream response broken: \(detail)")
+        SidecarError(.upstreamBadResponse, message: "upstream response broken: \(detail)")
     }
     /// The TLS handshake with the upstream failed; `code` names the cause.
     static func upstreamTLS(code: String, message: String) -> SidecarError {
-        SidecarError(status: 502, code: code, message: "upstream TLS failed: \(message)")
+        SidecarError(SidecarErrorCode(rawValue: code) ?? .upstreamTLSFailed, message: "upstream TLS failed: \(message)")
+    }
+    /// The egress proxy could not be reached or refused the tunnel; `code` names which.
+    static func upstreamProxy(code: String, message: String) -> SidecarError {
+        SidecarError(SidecarErrorCode(rawValue: code) ?? .upstreamProxyUnreachable, message: message)
     }
     static func upstreamTimeout(_ detail: String) -> SidecarError {
-        SidecarError(status: 504, code: "upstream_timeout", message: "upstream timed out: \(detail)")
+        SidecarError(.upstreamTimeout, message: "upstream timed out: \(detail)")
     }
 
     /// Requests the server could not read at all.
     static func from(_ failure: HTTPServerFailure) -> SidecarError {
         switch failure {
         case .requestTimedOut:
-            SidecarError(status: 408, code: "request_timeout", message: "the request was not received in time")
+            SidecarError(.requestTimeout, message: "the request was not received in time")
         case .malformed(let error):
-            SidecarError(status: error.status, code: error.code, message: error.message)
+            SidecarError(SidecarErrorCode(rawValue: error.code) ?? .malformedRequest, message: error.message)
         case .tooManyConnections:
-            SidecarError(status: 503, code: "overloaded", message: "too many open connections")
+            SidecarError(.overloaded, message: "too many open connections")
         }
     }
 }

@@ -27,10 +27,10 @@ public final class SidecarMetrics: Sendable {
         perLoop[loop].inFlight += 1
     }
 
-    func requestFinished(on loop: EventLoop, route: String, action: String, status: Int, duration: Duration) {
+    func requestFinished(on loop: EventLoop, route: String, action: String, status: Int, errorCode: String?, duration: Duration) {
         let metrics = perLoop[loop]
         metrics.inFlight -= 1
-        metrics.requests[LoopMetrics.RequestSeries(route: route, action: action, status: status), default: 0] += 1
+        metrics.requests[LoopMetrics.RequestSeries(route: route, action: action, status: status, errorCode: errorCode), default: 0] += 1
         metrics.requestDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
     }
 
@@ -75,9 +75,20 @@ public final class SidecarMetrics: Sendable {
         var text = PrometheusText()
         text.family("freedompay_sidecar_requests_in_flight", type: "gauge", help: "Requests being answered now.")
         text.sample("freedompay_sidecar_requests_in_flight", [], String(metrics.inFlight))
-        text.family("freedompay_sidecar_requests_total", type: "counter", help: "Answered requests by route, action and status.")
-        for (series, count) in metrics.requests.sorted(by: { ($0.key.route, $0.key.action, $0.key.status) < ($1.key.route, $1.key.action, $1.key.status) }) {
-            text.sample("freedompay_sidecar_requests_total", [("route", series.route), ("action", series.action), ("status", String(series.status))], String(count))
+        text.family(
+            "freedompay_sidecar_requests_total", type: "counter",
+            help: "Answered requests by route, action, status and source (upstream: Freedom Pay's answer; sidecar: its own, with the X-Sidecar-Error code).")
+        let series = metrics.requests.sorted {
+            ($0.key.route, $0.key.action, $0.key.status, $0.key.errorCode ?? "") < ($1.key.route, $1.key.action, $1.key.status, $1.key.errorCode ?? "")
+        }
+        for (series, count) in series {
+            var labels = [("route", series.route), ("action", series.action), ("status", String(series.status))]
+            if let code = series.errorCode {
+                labels += [("source", "sidecar"), ("code", code)]
+            } else {
+                labels.append(("source", "upstream"))
+            }
+            text.sample("freedompay_sidecar_requests_total", labels, String(count))
         }
         text.family("freedompay_sidecar_request_duration_seconds", type: "histogram", help: "Time from a complete request to its answer.")
         for (route, histogram) in metrics.requestDurations.sorted(by: { $0.key < $1.key }) {

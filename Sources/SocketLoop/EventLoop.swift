@@ -91,9 +91,24 @@ public final class EventLoop: @unchecked Sendable {
             cle_epoll_add(epollFD, wakeFD, UInt32(CLE_EPOLLIN), EventLoop.wakeToken) == 0
         else { throw .current("epoll_ctl") }
         let source = DispatchSource.makeReadSource(fileDescriptor: epollFD, queue: queue)
-        source.setEventHandler { [unowned self] in self.processReadyDescriptors() }
+        // Weak: a loop that is dropped must not be kept alive (or called after deinit) by a
+        // wake-up that Dispatch already had under way when deinit cancelled the source.
+        source.setEventHandler { [weak self] in self?.processReadyDescriptors() }
+        // The descriptors are closed once Dispatch has stopped watching the epoll set.
+        source.setCancelHandler { [epollFD, timerFD, wakeFD] in
+            Glibc.close(wakeFD)
+            Glibc.close(timerFD)
+            Glibc.close(epollFD)
+        }
         self.source = source
         source.resume()
+    }
+
+    /// A loop outlives everything registered on it (connections and pools hold it strongly),
+    /// so nothing can still use its buffer or descriptors here.
+    deinit {
+        source?.cancel()
+        readBuffer.deallocate()
     }
 
     /// Whether the caller runs on this loop's queue.

@@ -17,7 +17,10 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
     private let attempts = Atomic(0)
     private let queued = Atomic(0)
     private let isShutDown = Atomic(false)
-    private let tls: TLSContext
+    private let tlsSettings: TLSSettings
+    /// Made on first use: OpenSSL's initialisation costs a few MB of memory that a sidecar
+    /// talking plain HTTP to a loopback upstream (tests, benchmarks) never needs.
+    private let tls = Mutex<TLSContext?>(nil)
     private let perLoopConnections: Int
     private let perLoopQueue: Int
 
@@ -43,10 +46,10 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
         var settings = TLSSettings(caBundlePath: configuration.caBundlePath, minimumVersion: minimumVersion)
         do {
             if let pins = configuration.pinnedPublicKey { settings.pinnedPublicKeys = try TLSSettings.parsePinnedPublicKeys(pins) }
-            tls = try TLSContext(settings: settings)
         } catch {
             throw UpstreamSetupError(error.description)
         }
+        tlsSettings = settings
         self.configuration = configuration
         self.loops = loops
         var pools: [ObjectIdentifier: LoopPools] = [:]
@@ -105,8 +108,33 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
         queued.add(delta, ordering: .relaxed)
     }
 
-    func makeTransport(fd: Int32, origin: UpstreamOrigin) -> UpstreamTransport {
-        origin.useTLS ? .tls(tls.makeClientStream(fd: fd, serverName: origin.host)) : .plain
+    /// Builds the TLS context now (CA bundle loaded, settings applied), so that a bad CA
+    /// bundle stops start-up instead of failing the first refund. Idempotent.
+    public func prepareTLS() throws(UpstreamSetupError) {
+        _ = try tlsContext()
+    }
+
+    private func tlsContext() throws(UpstreamSetupError) -> TLSContext {
+        let result: Result<TLSContext, TLSSetupError> = tls.withLock { context in
+            if let context { return .success(context) }
+            let made = Result { () throws(TLSSetupError) in try TLSContext(settings: tlsSettings) }
+            if case .success(let created) = made { context = created }
+            return made
+        }
+        do {
+            return try result.get()
+        } catch {
+            throw UpstreamSetupError(error.description)
+        }
+    }
+
+    func makeTransport(fd: Int32, origin: UpstreamOrigin) throws(UpstreamError) -> UpstreamTransport {
+        guard origin.useTLS else { return .plain }
+        do {
+            return .tls(try tlsContext().makeClientStream(fd: fd, serverName: origin.host))
+        } catch {
+            throw .tlsFailed(code: "upstream_tls_failed", message: error.description)
+        }
     }
 
     private func pool(for origin: UpstreamOrigin, on loop: EventLoop) -> UpstreamPool {

@@ -36,7 +36,7 @@ public struct UpstreamEndpoint: Sendable, Equatable {
 
     public init(_ url: String) throws(UpstreamEndpointError) {
         guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else { throw .malformed("missing scheme") }
-        let scheme = url[..<colon].lowercased()
+        let scheme = url[..<colon].asciiLowercased
         guard scheme == "http" || scheme == "https" else { throw .unsupportedScheme(String(scheme)) }
         let rest = url[url.index(colon, offsetBy: 3)...]
         if rest.contains("#") { throw .fragmentNotAllowed }
@@ -98,7 +98,7 @@ public struct UpstreamEndpoint: Sendable, Equatable {
     }
 
     static func isLoopbackHost(_ host: String) -> Bool {
-        let lower = host.lowercased()
+        let lower = host.asciiLowercased
         if lower == "localhost" { return true }
         if lower == "[::1]" || lower == "[0:0:0:0:0:0:0:1]" { return true }
         let parts = lower.split(separator: ".", omittingEmptySubsequences: false)

@@ -209,7 +209,16 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
             }
             return
         }
-        let transport = client.makeTransport(fd: socket.fd, origin: origin)
+        let transport: UpstreamTransport
+        do {
+            transport = try client.makeTransport(fd: socket.fd, origin: origin)
+        } catch {
+            loop.closeDescriptor(socket.fd)
+            openConnections -= 1
+            exchange.fail(error)
+            startWaitingExchange()
+            return
+        }
         let connection = UpstreamConnection(
             pool: self, fd: socket.fd, transport: transport, exchange: exchange,
             connectDeadline: EventLoop.now() + UInt64(client.configuration.connectTimeout * 1e9))

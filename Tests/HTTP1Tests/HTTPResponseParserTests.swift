@@ -88,6 +88,17 @@ import Testing
         #expect(empty.response?.body == [])
     }
 
+    @Test func interimResponsesAreBoundedInNumber() {
+        let interim = "HTTP/1.1 102 Processing\r\n\r\n"
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let atLimit = parseResponse(Array((String(repeating: interim, count: 3) + answer).utf8), limits: HTTPResponseLimits(maxInterimResponses: 3))
+        #expect(atLimit.interims.count == 3)
+        #expect(atLimit.response?.body == Array("ok".utf8))
+        let overLimit = parseResponse(Array((String(repeating: interim, count: 4) + answer).utf8), limits: HTTPResponseLimits(maxInterimResponses: 3))
+        #expect(overLimit.error == .tooManyInterimResponses)
+        #expect(overLimit.response == nil)
+    }
+
     @Test func interimResponsesThenTheAnswer() throws {
         let input = bytes(
             "HTTP/1.1 100 Continue\r\n\r\n"

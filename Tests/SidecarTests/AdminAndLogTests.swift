@@ -36,8 +36,8 @@ import Testing
             #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = metrics.bodyText
             #expect(
-                text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200"} 1"#))
-            #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403"} 1"#))
+                text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200",source="upstream"} 1"#))
+            #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403",source="sidecar",code="action_not_allowed"} 1"#))
             #expect(text.contains(#"freedompay_sidecar_request_duration_seconds_count{route="/v5/g2g/edit"} 2"#))
             #expect(text.contains(#"freedompay_sidecar_upstream_duration_seconds_count{route="/v5/g2g/edit"} 1"#))
             #expect(text.contains("freedompay_sidecar_requests_in_flight 0"))
@@ -79,6 +79,47 @@ import Testing
                 #expect(!line.contains(mac))
                 #expect(!line.contains(paymentID), "bodies are never logged")
             }
+        }
+    }
+
+    @Test func failuresAreWarningsAndUnknownPathsAndTraceIDsAreLogged() async throws {
+        let logs = LogCapture(level: .warning)
+        let refusing = try RefusingPort()
+        try await withSidecar(upstream: "http://127.0.0.1:\(refusing.port)", logs: logs) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            let traceparent = "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
+            try await client.send(refundRequest(extraHeaders: traceparent))
+            #expect(try await client.readResponse().status == 502)
+            try await client.send("POST /v5/nope HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().status == 404)
+            try await client.send(refundRequest())
+            #expect(try await client.readResponse().status == 502)
+
+            // At warning level only the two 5xx lines are written; the 404 is info.
+            let lines = try logs.objects().filter { $0["message"] as? String == "request" }
+            #expect(lines.count == 2)
+            let first = try #require(lines.first)
+            #expect(first["level"] as? String == "warning")
+            #expect(first["error"] as? String == "upstream_unreachable")
+            #expect(first["source"] as? String == "sidecar")
+            #expect(first["upstream_attempts"] as? Int == 2)
+            #expect(first["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
+            #expect(lines.last?["trace_id"] == nil)
+        }
+    }
+
+    @Test func anUnknownPathIsLoggedBoundedAndEscaped() async throws {
+        let logs = LogCapture()
+        try await withSidecar(upstream: "sandbox", logs: logs) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send("POST /v5/nope\(String(repeating: "x", count: 300)) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            #expect(try await client.readResponse().status == 404)
+            let line = try #require(try logs.objects().first { $0["message"] as? String == "request" })
+            #expect(line["error"] as? String == "unknown_route")
+            let path = try #require(line["path"] as? String)
+            #expect(path.hasPrefix("/v5/nope"))
+            #expect(path.hasSuffix("…"))
+            #expect(path.count == 129)
         }
     }
 }

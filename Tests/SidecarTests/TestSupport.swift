@@ -18,12 +18,17 @@ let paymentID = "01978d4f-1a2b-7c3d-8e4f-0123456789ab"
 /// Collects log lines written by a `JSONLogHandler`.
 final class LogCapture: Sendable {
     private let lines = Mutex<[String]>([])
+    private let level: Logger.Level
+
+    init(level: Logger.Level = .trace) {
+        self.level = level
+    }
 
     var all: [String] { lines.withLock { $0 } }
 
     var logger: Logger {
         Logger(label: "test") { [self] label in
-            JSONLogHandler(label: label, level: .trace) { bytes in
+            JSONLogHandler(label: label, level: self.level) { bytes in
                 let text = String(decoding: bytes, as: UTF8.self)
                 self.lines.withLock { $0.append(contentsOf: text.split(separator: "\n").map(String.init)) }
             }

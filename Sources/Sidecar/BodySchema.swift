@@ -1,0 +1,129 @@
+/// The body a Gateway v5 action accepts, checked before anything is signed.
+///
+/// Every schema but `json-object` is closed: only the fields listed here, each of the kind
+/// listed, and nothing else. The raw values are the names used in configuration.
+///
+/// Sources (Freedom Pay's Gateway API v5, Async API, docs.freedompay.kz; the edit pages say
+/// "Modified at 2025-06-26"):
+/// - `POST /v5/g2g/read`, `X-Action: gateway.payment.status` ("read payment",
+///   https://docs.freedompay.kz/api-9587007): body fields `id` (string, "required if
+///   order_id is not provided") and `order_id` (string, "required if id is not provided").
+/// - `POST /v5/g2g/edit`, `X-Action: gateway.payment.refund` (https://docs.freedompay.kz/api-9587009),
+///   `gateway.payment.reverse` (https://docs.freedompay.kz/api-9587010) and
+///   `gateway.payment.clearing` (https://docs.freedompay.kz/api-9587011): the published pages
+///   name the action and the headers, but their body tables did not render in the copies we
+///   could read. The refund body `{"id": uuid, "amount": number}` is the one in the Async API
+///   overview and its refund example (DESIGN.md §1), whose answer echoes `id` and `amount`.
+///
+/// Where the docs are silent the schema takes the strict choice, written down per case. The
+/// common rules (see `BodyValidator`):
+/// - `id`: a UUID string, 8-4-4-4-12 hex digits in either case (RFC 9562 §4 reads hex digits
+///   case-insensitively; Apple's `UUID.uuidString` is upper case), never the nil UUID nor the
+///   max UUID (neither can name a payment).
+/// - `amount`: a JSON number in plain decimal notation (no exponent, no sign, no leading
+///   zeros), greater than 0, at most two fractional digits, at most 10^12. Freedom Pay's
+///   amounts are decimal currency units (their examples: `100`, `123.42`); two digits cover
+///   tiyn and cents, and 10^12 is far above any single card payment.
+public enum BodySchema: String, Sendable, Codable, CaseIterable {
+    /// `gateway.payment.refund`: exactly `{"id": uuid, "amount": decimal}`, both required.
+    /// A partial refund is a smaller amount; the docs show no amount-less "full refund" form,
+    /// so none is accepted.
+    case refund
+    /// `gateway.payment.clearing` (capture of a two-step payment): exactly
+    /// `{"id": uuid, "amount": decimal}`, both required.
+    ///
+    /// Assumed: Freedom Pay's Card API documents clearing with an optional amount ("if the
+    /// amount field is not provided ... cleared for the full amount",
+    /// https://docs.freedompay.kz/api-14318358), and the Gateway's clearing is full or
+    /// partial. The Gateway's async page does not say whether `amount` may be left out; the
+    /// sidecar requires it, so that what is captured is always stated in the signed bytes
+    /// (a partial clearing is a smaller amount).
+    case clearing
+    /// `gateway.payment.reverse` (cancel a two-step payment before clearing): exactly `{"id": uuid}`.
+    ///
+    /// Assumed: the async page's body table did not render; Freedom Pay's other cancel
+    /// methods (Sync API `cancel.php`) take only the payment id, and a reverse releases the
+    /// whole hold. An `amount` is refused rather than forwarded, so that no client believes
+    /// it made a partial reverse.
+    case reverse
+    /// `gateway.payment.status` on `/v5/g2g/read`: exactly one of `{"id": uuid}` or
+    /// `{"order_id": string}`.
+    ///
+    /// The docs require one of the two. Their example sends both; they do not say which wins
+    /// when both are given and disagree, so the sidecar takes exactly one. Assumed for
+    /// `order_id` (documented only as a string, example `"12345"`): 1 to 255 printable ASCII
+    /// characters (U+0020–U+007E).
+    case paymentStatus = "payment-status"
+    /// Any JSON object (generic routes). Open, but still refused: duplicate keys (as
+    /// everywhere), control characters in keys (U+0000–U+001F, U+007F–U+009F) at any depth,
+    /// and numbers outside the range every common decoder reads alike: a number whose
+    /// nearest 64-bit float is infinite, or has a magnitude of 2^53 or more (beyond
+    /// ±(2^53 − 1), the I-JSON range of RFC 7493 §2.2, where integers stop being exact in
+    /// a double), or is a nonzero literal that underflows below the smallest normal double
+    /// (2.2250738585072014e-308, so `1e-400` and `4.9e-324`).
+    case jsonObject = "json-object"
+
+    /// The schema of a known Gateway v5 action, or nil for an action this file does not model.
+    public static func defaultSchema(forAction action: String) -> BodySchema? {
+        switch action {
+        case "gateway.payment.refund": .refund
+        case "gateway.payment.clearing": .clearing
+        case "gateway.payment.reverse": .reverse
+        case "gateway.payment.status": .paymentStatus
+        default: nil
+        }
+    }
+
+    /// A one-line description for documentation and `check-config` output.
+    public var summary: String {
+        switch self {
+        case .refund, .clearing: #"exactly {"id": payment UUID, "amount": decimal > 0, ≤ 2 fractional digits, ≤ 10^12}"#
+        case .reverse: #"exactly {"id": payment UUID}"#
+        case .paymentStatus: #"exactly one of {"id": payment UUID} or {"order_id": string}"#
+        case .jsonObject: "any JSON object without duplicate or control-character keys and with numbers in range"
+        }
+    }
+
+    /// The closed field list, or nil for the open `json-object`.
+    var closedFields: ClosedFields? {
+        switch self {
+        case .refund, .clearing: ClosedFields(fields: [.id, .amount], presence: .allRequired)
+        case .reverse: ClosedFields(fields: [.id], presence: .allRequired)
+        case .paymentStatus: ClosedFields(fields: [.id, .orderID], presence: .exactlyOne)
+        case .jsonObject: nil
+        }
+    }
+}
+
+extension BodyPolicy {
+    /// The schema this route-level policy stands for, until routes name schemas per action.
+    public var schema: BodySchema {
+        switch self {
+        case .refund: .refund
+        case .jsonObject: .jsonObject
+        }
+    }
+}
+
+/// One field of a closed schema.
+struct BodyField: Sendable, Equatable {
+    enum Kind: Sendable { case paymentID, amount, orderID }
+    var name: String
+    var kind: Kind
+
+    static let id = BodyField(name: "id", kind: .paymentID)
+    static let amount = BodyField(name: "amount", kind: .amount)
+    static let orderID = BodyField(name: "order_id", kind: .orderID)
+}
+
+/// The fields of a closed schema and which of them must be present.
+struct ClosedFields: Sendable {
+    enum Presence: Sendable {
+        /// Every field, each once.
+        case allRequired
+        /// Exactly one of the fields.
+        case exactlyOne
+    }
+    var fields: [BodyField]
+    var presence: Presence
+}
