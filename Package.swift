@@ -35,11 +35,15 @@ let package = Package(
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         // The upstream HTTP/1.1 client on the event loops, TLS through OpenSSL.
         .target(name: "Upstream", dependencies: ["COpenSSL", "HTTP1", "SocketLoop"]),
-        // Routes, policy, request ids, proxy, admin, config, logs, metrics, sandbox.
+        // The strict JSON parser and the compact writer, shared by the sidecar and the sandbox.
+        .target(name: "JSONCore"),
+        // The in-memory Freedom Pay g2g emulator: a second upstream, not part of the proxy.
+        .target(name: "Sandbox", dependencies: ["HTTP1", "HTTPServer", "FreedomPayJWS", "Upstream", "SocketLoop", "JSONCore"]),
+        // Routes, policy, request ids, proxy, admin, config, logs, metrics.
         .target(
             name: "Sidecar",
             dependencies: [
-                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents",
+                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents", "JSONCore", "Sandbox",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -68,7 +72,8 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTP1", "LoopbackTestSupport"]),
         // Runs the built executable as a real process: signals, key rotation, drain, CLI.
         .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),
-        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
+        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "Sandbox", "JSONCore", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "JSONCore", "FreedomPayJWS", "HTTP1", "Upstream"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Checks a body against its schema before it is signed. The bytes themselves are
 /// forwarded untouched; this only decides whether they may be.
 ///

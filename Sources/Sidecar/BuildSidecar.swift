@@ -2,6 +2,7 @@ import FreedomPayJWS
 import Glibc
 import HTTPServer
 import Logging
+import Sandbox
 import SocketLoop
 import Upstream
 

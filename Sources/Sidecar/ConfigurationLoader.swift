@@ -1,5 +1,6 @@
 import FoundationEssentials
 import FreedomPayJWS
+import JSONCore
 
 /// A configuration with where each value came from, and every problem found reading it.
 public struct LoadedConfiguration: Sendable {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import JSONCore
 import Logging
 import Synchronization
 

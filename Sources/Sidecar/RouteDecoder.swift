@@ -1,3 +1,4 @@
+import JSONCore
 import FoundationEssentials
 
 /// Reads the config file's `routes` array into a `RouteTable`.

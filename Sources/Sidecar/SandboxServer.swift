@@ -1,6 +1,7 @@
 import FreedomPayJWS
 import HTTPServer
 import Logging
+import Sandbox
 
 /// `freedompay-sidecar sandbox`: the emulator on its own listener until SIGTERM/SIGINT.
 public enum SandboxServer {

@@ -1,3 +1,4 @@
+import JSONCore
 import FreedomPayJWS
 import Logging
 import Upstream

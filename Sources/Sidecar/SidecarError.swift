@@ -1,5 +1,6 @@
 import HTTP1
 import HTTPServer
+import JSONCore
 
 /// An answer the sidecar gives itself instead of forwarding: status, stable code, message.
 /// This is the one place where failures become HTTP responses.

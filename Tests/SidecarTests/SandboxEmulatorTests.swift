@@ -2,6 +2,7 @@ import Foundation
 import FreedomPayJWS
 import HTTPServer
 import LoopbackTestSupport
+import Sandbox
 import SocketLoop
 import Testing
 

@@ -1,23 +1,12 @@
-/// A JSON value as parsed by `StrictJSON`.
-indirect enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    /// The number's literal text, exactly as sent.
-    case number(String)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-}
-
 /// A strict RFC 8259 parser used to validate bodies before they are signed.
 ///
 /// Stricter than Foundation on purpose: duplicate object keys, invalid UTF-8, lone
 /// surrogates, a byte-order mark and trailing data are errors. Two parsers that disagree
 /// on `{"amount":1,"amount":-1}` would let the sidecar sign something other than what it checked.
-struct StrictJSON {
-    struct SyntaxError: Error, Equatable {
-        var message: String
-        var offset: Int
+public struct StrictJSON {
+    public struct SyntaxError: Error, Equatable, Sendable {
+        public var message: String
+        public var offset: Int
     }
 
     private let bytes: [UInt8]
@@ -25,7 +14,7 @@ struct StrictJSON {
     private var depth = 0
     private static let maxDepth = 64
 
-    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = StrictJSON(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.parseValue()

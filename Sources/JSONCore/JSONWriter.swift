@@ -1,18 +1,18 @@
-/// Writes a `JSONValue` as compact RFC 8259 text, so that no part of the sidecar needs
+/// Writes a `JSONValue` as compact RFC 8259 text, so that neither the sidecar nor the sandbox needs
 /// Foundation's `JSONSerialization` (and with it ICU).
 ///
 /// Output matches what `JSONSerialization` wrote with `[.sortedKeys, .withoutEscapingSlashes]`
 /// for the sidecar's own keys: object keys in ascending order (by UTF-8 bytes), no whitespace,
 /// `/` not escaped, `"` and `\` escaped, `\b \f \n \r \t` in their short forms and the other
 /// control characters as `\u00xx`. Numbers are written as their literal text.
-enum JSONWriter {
-    static func serialize(_ value: JSONValue) -> [UInt8] {
+public enum JSONWriter {
+    public static func serialize(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []
         write(value, into: &output)
         return output
     }
 
-    static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -40,7 +40,7 @@ enum JSONWriter {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ text: String, into output: inout [UInt8]) {
+    public static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -67,13 +67,13 @@ enum JSONWriter {
 
 extension JSONValue {
     /// An integer as a JSON number.
-    static func integer(_ value: Int) -> JSONValue {
+    public static func integer(_ value: Int) -> JSONValue {
         .number(String(value))
     }
 
     /// A finite double as a JSON number (`3.0` as `3`, like `JSONSerialization`); JSON has no
     /// NaN or infinity, so those become strings.
-    static func double(_ value: Double) -> JSONValue {
+    public static func double(_ value: Double) -> JSONValue {
         guard value.isFinite else { return .string(value.description) }
         var literal = value.description
         if literal.hasSuffix(".0") { literal.removeLast(2) }

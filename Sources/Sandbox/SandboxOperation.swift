@@ -1,0 +1,62 @@
+import FoundationEssentials
+import JSONCore
+
+/// A g2g request the sandbox emulates, read from its path, `X-Action` and body.
+///
+/// | path | `X-Action` | body |
+/// |---|---|---|
+/// | `/v5/g2g/read` | `gateway.payment.status` | `{"id": uuid}` |
+/// | `/v5/g2g/read` | `gateway.request.status` | `{"request_id": uuid}` |
+/// | `/v5/g2g/edit` | `gateway.payment.refund` | `{"id": uuid, "amount": number}` |
+/// | `/v5/g2g/edit` | `gateway.payment.clearing` | `{"id": uuid, "amount": number}` (amount optional: all of it) |
+/// | `/v5/g2g/edit` | `gateway.payment.reverse` | `{"id": uuid}` |
+///
+/// Other members of the body are ignored, as a lenient API would.
+public enum SandboxOperation: Sendable, Equatable {
+    case paymentStatus(id: String)
+    case requestStatus(requestID: String)
+    case refund(id: String, amount: Decimal)
+    case clearing(id: String, amount: Decimal?)
+    case reverse(id: String)
+
+    /// The actions the sandbox answers on each path.
+    public static let actions: [String: [String]] = [
+        "/v5/g2g/read": ["gateway.payment.status", "gateway.request.status"],
+        "/v5/g2g/edit": ["gateway.payment.refund", "gateway.payment.clearing", "gateway.payment.reverse"],
+    ]
+
+    /// Reads the body of `action` (one of `actions`).
+    public static func parse(action: String, body: [UInt8]) throws(SandboxRefusal) -> SandboxOperation {
+        guard case .object(let members)? = try? StrictJSON.parse(body) else { throw .invalidBody("the body must be a JSON object") }
+        switch action {
+        case "gateway.payment.status":
+            // The docs also allow {"order_id": …}; sandbox payments have ids only.
+            return .paymentStatus(id: try uuid(members, "id"))
+        case "gateway.request.status":
+            return .requestStatus(requestID: try uuid(members, "request_id"))
+        case "gateway.payment.refund":
+            guard let amount = try amount(members) else { throw .invalidBody("expected {\"id\": uuid, \"amount\": number}") }
+            return .refund(id: try uuid(members, "id"), amount: amount)
+        case "gateway.payment.clearing":
+            return .clearing(id: try uuid(members, "id"), amount: try amount(members))
+        default:
+            return .reverse(id: try uuid(members, "id"))
+        }
+    }
+
+    private static func uuid(_ members: [String: JSONValue], _ name: String) throws(SandboxRefusal) -> String {
+        guard case .string(let text)? = members[name], text.utf8.count == 36, UUID(uuidString: text) != nil else {
+            throw .invalidBody("\"\(name)\" must be a UUID string")
+        }
+        return text
+    }
+
+    /// `amount` as a number > 0, or nil when absent.
+    private static func amount(_ members: [String: JSONValue]) throws(SandboxRefusal) -> Decimal? {
+        guard let value = members["amount"] else { return nil }
+        guard case .number(let literal) = value, let amount = Decimal(string: literal), amount > 0 else {
+            throw .invalidBody("\"amount\" must be a number greater than 0")
+        }
+        return amount
+    }
+}
