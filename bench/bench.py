@@ -8,6 +8,7 @@ removed on exit, also on Ctrl-C, SIGTERM and SIGHUP."""
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -70,17 +71,32 @@ def wrk(port, connections, seconds):
     return done.stdout
 
 
+def own_children_cpu():
+    """CPU of this script and of the children it has waited for (wrk)."""
+    self_usage = resource.getrusage(resource.RUSAGE_SELF)
+    children_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(u.ru_utime + u.ru_stime for u in (self_usage, children_usage))
+
+
 class Target:
-    def __init__(self, name, process, port):
+    def __init__(self, name, process, port, upstream):
         self.name = name
         self.process = process
         self.port = port
+        self.upstream = upstream
 
     def measure(self, connections, seconds):
         pids = self.process.pids()
+        upstream_pids = self.upstream.pids()
         before = procfs.Snapshot(pids)
+        ours_before = procfs.cpu_seconds(upstream_pids) + own_children_cpu()
+        machine_before = procfs.machine_busy_seconds()
+        started = time.monotonic()
         output = wrk(self.port, connections, seconds)
+        elapsed = time.monotonic() - started
+        machine_after = procfs.machine_busy_seconds()
         after = procfs.Snapshot(pids)
+        ours_after = procfs.cpu_seconds(upstream_pids) + own_children_cpu()
         self.process.check_alive()
         result = parse_wrk(output)
         cpu, switches, ended = before.delta(after)
@@ -88,6 +104,9 @@ class Target:
         result["cpu_us"] = cpu * 1e6 / requests
         result["switches"] = switches / requests
         result["threads_ended"] = ended
+        # What else ran on the machine meanwhile (other users' work), in CPUs.
+        others = (machine_after - machine_before) - cpu - (ours_after - ours_before)
+        result["others"] = max(others, 0.0) / elapsed
         return result
 
 
@@ -178,7 +197,8 @@ def run(bench, args):
         return bench.nginx("proxy", port, upstream_port), port
     nginx_ready, proxy, proxy_port = bench.ready_times(start_proxy, args.ready_runs)
 
-    targets = [Target(SIDECAR, sidecar, sidecar_port), Target(NGINX, proxy, proxy_port)]
+    targets = [Target(SIDECAR, sidecar, sidecar_port, upstream),
+               Target(NGINX, proxy, proxy_port, upstream)]
     time.sleep(1)
     idle_rss = {t.name: procfs.rss_kib(t.process.pids()) for t in targets}
     idle_pss = {t.name: procfs.pss_kib(t.process.pids()) for t in targets}
@@ -333,6 +353,11 @@ def report(args, data, load_before, load_after, started):
             row[name] = {k: median(rs, k) for k in ("rate", "p50", "p99", "cpu_us", "switches")}
             errors = sum(r["socket_errors"] + r["non2xx"] for r in rs)
             ended = sum(r["threads_ended"] for r in rs)
+            disturbed = [r["others"] for r in rs if r["others"] > 0.1]
+            if disturbed:
+                warnings.append(f"{name}, {connections} connections: other work used up to "
+                                f"{max(disturbed):.2f} CPUs during {len(disturbed)} of {len(rs)} rounds "
+                                "(see Every round)")
             if ended:
                 warnings.append(f"{name}, {connections} connections: {ended} thread(s) ended during "
                                 "a measurement; their context switches are not counted")
@@ -375,15 +400,16 @@ def report(args, data, load_before, load_after, started):
             warnings.append(f"{name}: {idle[name]['threads_ended']} thread(s) ended while idle")
     emit("")
     emit("<details><summary>Every round</summary>\n")
-    emit("| round | connections | proxy | req/s | p50 | p99 | CPU µs/req | ctx switches/req | errors |")
-    emit("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    emit("| round | connections | proxy | req/s | p50 | p99 | CPU µs/req | ctx switches/req | errors "
+         "| others' CPU |")
+    emit("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for round_index in range(args.rounds):
         for connections in args.connections:
             for name in (SIDECAR, NGINX):
                 r = results[(name, connections)][round_index]
                 emit(f"| {round_index + 1} | {connections} | {name} | {r['rate']:,.0f} | "
                      f"{fmt_latency(r['p50'])} | {fmt_latency(r['p99'])} | {r['cpu_us']:.1f} | "
-                     f"{r['switches']:.2f} | {r['socket_errors'] + r['non2xx']} |")
+                     f"{r['switches']:.2f} | {r['socket_errors'] + r['non2xx']} | {r['others']:.2f} |")
     emit("\n</details>\n")
     emit(f"Each round measures every connection count, {SIDECAR} then {NGINX}; wrk uses "
          "min(connections, 2) threads and POSTs the refund body (bench/refund.lua). CPU: "
@@ -391,7 +417,10 @@ def report(args, data, load_before, load_after, started):
          "completed (nginx: master and workers summed; the upstream nginx and wrk are not "
          "counted). Context switches: voluntary + involuntary from /proc/PID/task/*/status, "
          "summed over threads (nginx: over its processes). Errors: socket errors plus "
-         f"non-2xx answers. Whole run: {time.monotonic() - started:.0f} s.")
+         "non-2xx answers. Others' CPU: CPUs busy (/proc/stat) with anything but the proxy "
+         "under test, the upstream nginx, wrk and this script, averaged over the point: mostly "
+         "other users' work that disturbed it (kernel threads count here too). Whole run: "
+         f"{time.monotonic() - started:.0f} s.")
     for warning in warnings:
         emit(f"\n> note: {warning}")
     print("\n".join(out))

@@ -25,6 +25,15 @@ def _stat_fields(pid):
     return text[text.rindex(")") + 2:].split()
 
 
+def machine_busy_seconds():
+    """CPU time all CPUs spent busy (user, nice, system, irq, softirq) since boot, from
+    /proc/stat. Tick-based accounting charges irq and softirq ticks to the interrupted task
+    too, so these columns belong with the per-process times."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = f.readline().split()  # "cpu user nice system idle iowait irq softirq ..."
+    return sum(int(fields[i]) for i in (1, 2, 3, 6, 7)) / CLOCK_TICKS
+
+
 def children(pid):
     """Direct children of pid, found by scanning every process's parent id."""
     found = []

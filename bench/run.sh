@@ -53,6 +53,8 @@ else
   "$swift" "${build[@]}" >&2
   bin="$("$swift" "${build[@]}" --show-bin-path)/freedompay-sidecar"
   label="release build of $(git describe --always --dirty --abbrev=7 2>/dev/null || echo 'this checkout')"
+  sources="$(git log -1 --format=%h -- Sources Package.swift 2>/dev/null || true)"
+  [[ -z "$sources" ]] || label+=" (last change to Sources/ or Package.swift: $sources)"
 fi
 if [[ ! -x "$bin" ]]; then
   echo "bench: $bin is not an executable" >&2
