@@ -9,8 +9,9 @@ request = function()
   return wrk.format("POST", nil, { ["Content-Type"] = "application/json", ["X-Request-Id"] = id }, body)
 end
 
+-- One line for bench/bench.py to parse. "status" counts answers with a status above 399.
 done = function(summary, latency, requests)
-  local errors = summary.errors
-  io.write(string.format("non-2xx/3xx: see above; socket errors: connect %d read %d write %d status %d timeout %d\n",
-    errors.connect, errors.read, errors.write, errors.status, errors.timeout))
+  local e = summary.errors
+  io.write(string.format("bench-errors connect=%d read=%d write=%d status=%d timeout=%d\n",
+    e.connect, e.read, e.write, e.status, e.timeout))
 end

@@ -1,71 +1,66 @@
 #!/usr/bin/env bash
-# Throughput and latency of the refund path on loopback, against nginx standing in for
-# Freedom Pay (a static 200 JSON answer), compared with wrk straight to nginx.
-#   bench/run.sh [SECONDS] [CONNECTIONS]      (defaults 10 s, 16 connections)
-# Installs wrk and nginx with apt when missing. Builds the release binary.
+# The refund path on loopback: the sidecar against nginx proxy_pass (2 workers, keep-alive
+# upstream pool), both in front of the same nginx standing in for Freedom Pay (a static
+# 200 refund answer), measured alternately at 1, 16 and 64 connections; then start-up
+# time, memory, idle wake-ups and binary size. The report (Markdown) goes to stdout,
+# progress and the build's output to stderr.
+#
+#   bench/run.sh [SECONDS]      seconds per measured point (default 5)
+#
+# Environment:
+#   SIDECAR_BIN=path            use this binary; no build
+#   SCRATCH=dir                 --scratch-path for the release build (default .build)
+#   BENCH_ROUNDS=3              rounds; each measures every point, sidecar then nginx
+#   BENCH_CONNECTIONS="1 16 64"
+#   BENCH_READY_RUNS=5          starts timed from exec to the first answered refund
+#   BENCH_IDLE_SECONDS=10       idle window for counting wake-ups (after a 2 s settle)
+#
+# Installs wrk, nginx-light and python3 with apt when missing (Debian's nginx package may
+# also start its own service on port 80 where systemd runs; the benchmark does not use it).
+# All servers listen on loopback ports the kernel picks; all are stopped on exit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-seconds="${1:-10}"
-connections="${2:-16}"
-threads=$((connections < 2 ? connections : 2))
 
+seconds="${1:-5}"
+if [[ ! "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: bench/run.sh [SECONDS]   (whole seconds per point, at least 1)" >&2
+  exit 2
+fi
+
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+[[ -x "$nginx_bin" ]] || missing+=(nginx-light)
+command -v python3 >/dev/null || missing+=(python3)
 if ((${#missing[@]})); then
-  sudo=(); [[ $EUID -eq 0 ]] || sudo=(sudo)
+  sudo=()
+  [[ $EUID -eq 0 ]] || sudo=(sudo)
+  echo "bench: installing ${missing[*]}" >&2
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-swift build -c release --static-swift-stdlib --product freedompay-sidecar >/dev/null
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+if [[ -n "${SIDECAR_BIN:-}" ]]; then
+  bin="$SIDECAR_BIN"
+  label="$bin (given with SIDECAR_BIN)"
+else
+  swift=swift
+  command -v swift >/dev/null || swift=/opt/swift/usr/bin/swift
+  build=(build -c release --static-swift-stdlib --product freedompay-sidecar)
+  [[ -z "${SCRATCH:-}" ]] || build+=(--scratch-path "$SCRATCH")
+  echo "bench: $swift ${build[*]}" >&2
+  "$swift" "${build[@]}" >&2
+  bin="$("$swift" "${build[@]}" --show-bin-path)/freedompay-sidecar"
+  label="release build of $(git describe --always --dirty --abbrev=7 2>/dev/null || echo 'this checkout')"
+  sources="$(git log -1 --format=%h -- Sources Package.swift 2>/dev/null || true)"
+  [[ -z "$sources" ]] || label+=" (last change to Sources/ or Package.swift: $sources)"
+fi
+if [[ ! -x "$bin" ]]; then
+  echo "bench: $bin is not an executable" >&2
+  exit 1
+fi
 
-cat >"$work/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work;
-  server {
-    listen 127.0.0.1:18443;
-    keepalive_requests 1000000;
-    location = /v5/g2g/edit {
-      default_type application/json;
-      add_header x-request-status success;
-      return 200 '{"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab","amount":100,"refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}}';
-    }
-  }
-}
-CONF
-"$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
-pids+=($!)
-for _ in $(seq 50); do [[ -s "$work/nginx.pid" ]] && break; sleep 0.1; done
-[[ -s "$work/nginx.pid" ]] || { echo "bench: nginx did not start:" >&2; cat "$work/nginx-error.log" >&2; exit 1; }
-
-(umask 077 && echo bench-secret >"$work/key")
-.build/release/freedompay-sidecar serve --upstream http://127.0.0.1:18443 --auth-id 123456 \
-  --key-file "$work/key" --listen 127.0.0.1:18080 --admin-listen 127.0.0.1:19090 --log-level warning >"$work/sidecar.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  .build/release/freedompay-sidecar healthcheck --url http://127.0.0.1:19090/readyz && break
-  sleep 0.1
-done
-
-echo "== wrk -> nginx directly (baseline), ${seconds}s, ${connections} connections"
-wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s bench/refund.lua http://127.0.0.1:18443/v5/g2g/edit
-echo
-echo "== wrk -> freedompay-sidecar -> nginx, ${seconds}s, ${connections} connections"
-wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s bench/refund.lua http://127.0.0.1:18080/v5/g2g/edit
+exec python3 -B bench/bench.py --sidecar "$bin" --nginx "$nginx_bin" --label "$label" \
+  --seconds "$seconds" --rounds "${BENCH_ROUNDS:-3}" --connections "${BENCH_CONNECTIONS:-1 16 64}" \
+  --ready-runs "${BENCH_READY_RUNS:-5}" --idle-seconds "${BENCH_IDLE_SECONDS:-10}"
