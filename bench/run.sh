@@ -47,7 +47,7 @@ if [[ -n "${SIDECAR_BIN:-}" ]]; then
 else
   swift=swift
   command -v swift >/dev/null || swift=/opt/swift/usr/bin/swift
-  build=(build -c release --static-swift-stdlib --product freedompay-sidecar)
+  build=(build -c release --static-swift-stdlib --product freedompay-sidecar -Xlinker --strip-debug)
   [[ -z "${SCRATCH:-}" ]] || build+=(--scratch-path "$SCRATCH")
   echo "bench: $swift ${build[*]}" >&2
   "$swift" "${build[@]}" >&2
