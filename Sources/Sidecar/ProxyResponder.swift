@@ -153,10 +153,11 @@ final class ProxyResponder: HTTPResponder {
     private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
         let types = headers.values(named: "Content-Type")
         guard types.count == 1 else { throw .unsupportedMediaType }
-        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS().asciiLowercased }
-        guard parameters.first == "application/json" else { throw .unsupportedMediaType }
-        for parameter in parameters.dropFirst() where parameter.hasPrefix("charset=") {
-            guard parameter == "charset=utf-8" || parameter == "charset=\"utf-8\"" else { throw .unsupportedMediaType }
+        let parameters = types[0].split(separator: ";").map { $0.trimmingOWS() }
+        guard let mediaType = parameters.first, mediaType.caseInsensitiveEquals("application/json") else { throw .unsupportedMediaType }
+        for parameter in parameters.dropFirst() where parameter.utf8.count >= 8 && parameter.prefix(8).caseInsensitiveEquals("charset=") {
+            let charset = parameter.dropFirst(8)
+            guard charset.caseInsensitiveEquals("utf-8") || charset.caseInsensitiveEquals("\"utf-8\"") else { throw .unsupportedMediaType }
         }
     }
 
@@ -171,16 +172,28 @@ final class ProxyResponder: HTTPResponder {
     /// The upstream's headers minus hop-by-hop fields (RFC 9110 §7.6.1); `X-Request-Id` is
     /// added only if the upstream did not echo one.
     private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
-        var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
-        for field in fields where field.name.caseInsensitiveEquals("connection") {
-            for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().asciiLowercased) }
+        // Fields named in a Connection header are hop-by-hop too (RFC 9110 §7.6.1).
+        var named: [Substring] = []
+        for field in fields where field.name.caseInsensitiveEquals("Connection") {
+            for token in field.value.split(separator: ",") { named.append(Substring(token.trimmingOWS())) }
         }
-        var headers = fields.filter { !hopByHop.contains($0.name.asciiLowercased) }
-        if headers.first(named: "X-Request-Id") == nil {
-            headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
+        var headers: [HTTPHeader] = []
+        headers.reserveCapacity(fields.count + 1)
+        var echoedRequestID = false
+        for field in fields {
+            if ProxyResponder.hopByHopFields.contains(where: { field.name.caseInsensitiveEquals($0) }) { continue }
+            if named.contains(where: { field.name.caseInsensitiveEquals($0) }) { continue }
+            if !echoedRequestID && field.name.caseInsensitiveEquals("X-Request-Id") { echoedRequestID = true }
+            headers.append(field)
         }
+        if !echoedRequestID { headers.append(HTTPHeader(name: "X-Request-Id", value: requestID)) }
         return headers
     }
+
+    /// Hop-by-hop fields (RFC 9110 §7.6.1), and Content-Length, which the serializer sets.
+    private static let hopByHopFields = [
+        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
+    ]
 
     /// One line per request: `info`, or `warning` when the answer is a 5xx (the sidecar's or
     /// Freedom Pay's), so that failures show at `--log-level warning`. Built only when written.
