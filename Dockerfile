@@ -38,10 +38,11 @@ COPY --from=build /out/freedompay-sidecar /usr/local/bin/freedompay-sidecar
 
 USER 65532:65532
 
-# 8080: the signing proxy, 9090: /healthz /readyz /metrics. Both listen on 127.0.0.1 by
+# 18080: the signing proxy, 19090: /healthz /readyz /metrics (not 8080/9090, the usual app
+# ports: a sidecar shares the pod's network namespace with the app). Both listen on 127.0.0.1 by
 # default (right for a Kubernetes pod, whose containers share loopback); a setup where the
-# app runs in another network namespace (docker compose) passes --listen 0.0.0.0:8080.
-EXPOSE 8080 9090
+# app runs in another network namespace (docker compose) passes --listen 0.0.0.0:18080.
+EXPOSE 18080 19090
 
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["freedompay-sidecar", "healthcheck"]

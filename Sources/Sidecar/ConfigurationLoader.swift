@@ -41,8 +41,8 @@ public struct ConfigurationLayer: Sendable, Equatable {
 ///
 /// Environment variables (each overrides the file key in brackets):
 /// - `FREEDOMPAY_CONFIG` — path of the JSON config file (when `--config` is not given)
-/// - `FREEDOMPAY_LISTEN` [listen] — `HOST:PORT` or `unix:PATH`, default `127.0.0.1:8080`
-/// - `FREEDOMPAY_ADMIN_LISTEN` [adminListen] — default `127.0.0.1:9090`
+/// - `FREEDOMPAY_LISTEN` [listen] — `HOST:PORT` or `unix:PATH`, default `127.0.0.1:18080`
+/// - `FREEDOMPAY_ADMIN_LISTEN` [adminListen] — default `127.0.0.1:19090`
 /// - `FREEDOMPAY_UPSTREAM` [upstream] — `https://…` or `sandbox` (default)
 /// - `FREEDOMPAY_AUTH_ID` [authId] — the merchant id signed into every request
 /// - `FREEDOMPAY_KEY_FILE` [keyFile] — file holding the secret (HS*) or PEM private key (RS256/ES256)

@@ -4,8 +4,8 @@ import Sidecar
 /// The flags `serve` and `check-config` share; each overrides its environment variable.
 struct ServeOptions: ParsableArguments {
     @Option(help: "JSON config file (env FREEDOMPAY_CONFIG).") var config: String?
-    @Option(help: "HOST:PORT or unix:PATH to serve on (default 127.0.0.1:8080).") var listen: String?
-    @Option(help: "HOST:PORT of the admin listener: /healthz, /readyz, /metrics (default 127.0.0.1:9090).") var adminListen: String?
+    @Option(help: "HOST:PORT or unix:PATH to serve on (default 127.0.0.1:18080).") var listen: String?
+    @Option(help: "HOST:PORT of the admin listener: /healthz, /readyz, /metrics (default 127.0.0.1:19090).") var adminListen: String?
     @Option(help: "Freedom Pay base URL, or 'sandbox' for the embedded emulator (default).") var upstream: String?
     @Option(name: .customLong("auth-id"), help: "Merchant id signed into each request.") var authID: String?
     @Option(help: "File with the secret (HS*) or PEM private key (RS256, ES256).") var keyFile: String?

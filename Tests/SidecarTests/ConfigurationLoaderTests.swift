@@ -11,8 +11,8 @@ import Testing
 
     @Test func defaultsAreSafe() throws {
         let configuration = try ConfigurationLoader.load(flags: ConfigurationLayer(), configFile: nil, environment: [:])
-        #expect(configuration.listen == "127.0.0.1:8080")
-        #expect(configuration.adminListen == "127.0.0.1:9090")
+        #expect(configuration.listen == "127.0.0.1:18080")
+        #expect(configuration.adminListen == "127.0.0.1:19090")
         #expect(configuration.upstream == .sandbox)
         #expect(configuration.algorithm == .hs256)
         #expect(configuration.routes.routes == [.refund])
