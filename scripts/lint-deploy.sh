@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lints the deployment files: hadolint and checkov on the Dockerfile, kubernetes-validate
-# (strict schemas) and checkov on deploy/kubernetes, compose schema validation on
+# (strict schemas) and checkov on deploy/kubernetes and on its kustomize renders (default
+# and each opt-in component), compose schema validation on
 # deploy/docker-compose.yml, shellcheck on scripts/, bench/ and .ci/run. Tools are pinned and installed once
 # into .venv-lint/ (gitignored); a re-run with the same pins installs nothing. As root on
 # Debian it also apt-installs python3-venv and docker-compose when they are missing.
@@ -66,18 +67,31 @@ checkov_run() {
 }
 
 k8s_manifests=()
-for f in deploy/kubernetes/*.yaml; do
+for f in deploy/kubernetes/*.yaml deploy/kubernetes/examples/*.yaml; do
   [[ "$(basename "$f")" == kustomization.yaml ]] && continue
   k8s_manifests+=("$f")
 done
 
+# Renders deploy/kubernetes with the given components (deploy/kubernetes/NAME) through a
+# throwaway overlay (kustomize refuses absolute paths, so it lives under .build/), then
+# validates the result strictly for the given Kubernetes version and runs checkov on it.
 validate_kustomize_render() {
-  local rendered
-  rendered="$(mktemp --suffix=.yaml)"
-  kubectl kustomize deploy/kubernetes >"$rendered" &&
-    kubernetes-validate --strict --quiet "$rendered"
-  local rc=$?
-  rm -f "$rendered"
+  local k8s_version="$1"; shift
+  local overlay rendered rc=0 component
+  mkdir -p .build
+  overlay="$(mktemp -d "$root/.build/kustomize-lint-XXXXXX")"
+  {
+    echo "resources: [../../deploy/kubernetes]"
+    if (($#)); then
+      echo "components:"
+      for component in "$@"; do echo "  - ../../deploy/kubernetes/$component"; done
+    fi
+  } >"$overlay/kustomization.yaml"
+  rendered="$overlay/rendered.yaml"
+  kubectl kustomize "$overlay" >"$rendered" &&
+    kubernetes-validate --strict --quiet -k "$k8s_version" "$rendered" &&
+    checkov_run --framework kubernetes -f "$rendered" || rc=$?
+  rm -rf "$overlay"
   return $rc
 }
 
@@ -95,7 +109,12 @@ step "kubernetes-validate --strict" kubernetes-validate --strict --quiet "${k8s_
 # 1.29: the oldest release with native sidecars (init containers with restartPolicy) on by default.
 step "kubernetes-validate --strict -k 1.29.0" kubernetes-validate --strict --quiet -k 1.29.0 "${k8s_manifests[@]}"
 if command -v kubectl >/dev/null; then
-  step "kubectl kustomize + kubernetes-validate --strict" validate_kustomize_render
+  # The default kustomization, and with each opt-in component (README, "Kubernetes").
+  step "kustomize render: default" validate_kustomize_render 1.29.0
+  step "kustomize render: + metrics" validate_kustomize_render 1.29.0 metrics
+  # No native sidecars before 1.29: the pre-1.29 component must validate on 1.28.
+  step "kustomize render: + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 pre-1.29
+  step "kustomize render: + metrics + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 metrics pre-1.29
 else
   echo "== kustomize render: skipped (no kubectl)"
 fi

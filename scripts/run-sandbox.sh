@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start: builds the sidecar and runs it against the embedded Freedom Pay emulator on
-# 127.0.0.1:8080 (admin on 127.0.0.1:9090), with a demo key created in .sandbox/.
+# 127.0.0.1:18080 (admin on 127.0.0.1:19090), with a demo key created in .sandbox/.
 # Extra arguments go to `freedompay-sidecar serve`.
 set -euo pipefail
 

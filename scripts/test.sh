@@ -6,9 +6,13 @@
 #   3. scripts/client-roundtrip.sh: curl, Python, Node and Java clients through the real
 #      sidecar to an upstream that verifies every signature on its own
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
-#   5. the release binary built as the Dockerfile builds it needs only the runtime image's
-#      libraries, and runs (signs the Card API known-answer vector)
-#   6. a libFuzzer smoke run of each HTTP/1 parser target (scripts/fuzz.sh)
+#   5. the release binary built as the Dockerfile builds it (version written in from the
+#      build) needs only the runtime image's libraries, and runs (signs the Card API
+#      known-answer vector)
+#   6. scripts/prove-runtime-image.sh: the Dockerfile's runtime stage built from Debian's
+#      packages (mmdebstrap), the binary run in it as 65532 with a read-only root: a
+#      refund through the sandbox, exit 0 on SIGTERM (needs root)
+#   7. a libFuzzer smoke run of each HTTP/1 parser target (scripts/fuzz.sh)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,18 +35,32 @@ scripts/client-roundtrip.sh .build/debug/freedompay-sidecar
 step "deployment linters"
 scripts/lint-deploy.sh
 
-step "release binary and its runtime libraries"
+step "release binary (version from the build) and its runtime libraries"
+kat_dir="$(mktemp -d)"
+# As the Dockerfile's build stage: the version is written in before compiling; the
+# committed development default is put back afterwards (with its old mtime, so that the
+# debug build does not recompile for it).
+release_version="${SIDECAR_VERSION:-0.1.0-dev+git.$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}"
+cp -p Sources/Sidecar/BuildVersion.swift "$kat_dir/BuildVersion.swift"
+trap 'cp -p "$kat_dir/BuildVersion.swift" Sources/Sidecar/BuildVersion.swift; rm -rf "$kat_dir"' EXIT
+scripts/set-build-version.sh "$release_version"
 swift build -c release --static-swift-stdlib --product freedompay-sidecar -Xlinker --strip-debug
+cp -p "$kat_dir/BuildVersion.swift" Sources/Sidecar/BuildVersion.swift
+built_version="$(.build/release/freedompay-sidecar --version)"
+[[ "$built_version" == "$release_version" ]] ||
+  { echo "release binary: --version prints '$built_version', expected '$release_version'" >&2; exit 1; }
+echo "release binary: --version $built_version"
 scripts/check-runtime-libs.sh .build/release/freedompay-sidecar Dockerfile
 # …and that it runs: the Card API known-answer vector from Freedom Pay's docs.
-kat_dir="$(mktemp -d)"
-trap 'rm -rf "$kat_dir"' EXIT
 (umask 077 && printf secret >"$kat_dir/key")
 signature="$(printf '%s' '{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}' |
   .build/release/freedompay-sidecar sign --uri /v5/card-api/request/status --auth-id 123456 --alg HS512 --key-file "$kat_dir/key")"
 [[ "$signature" == *"..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ" ]] ||
   { echo "release binary: wrong signature: $signature" >&2; exit 1; }
 echo "release binary signs the Card API known-answer vector"
+
+step "runtime image proof (the Dockerfile's last stage from Debian's packages, no engine)"
+scripts/prove-runtime-image.sh .build/release/freedompay-sidecar --expect-version "$release_version"
 
 step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target)"
 scripts/fuzz.sh 20000

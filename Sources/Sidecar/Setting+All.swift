@@ -10,11 +10,11 @@ extension Setting {
             "JSON config file (read with a strict parser: duplicate keys, trailing commas and unknown keys are errors).",
             apply: { _, _ in }, show: { _ in nil }),
         Setting(
-            "listen", flag: "listen", env: "FREEDOMPAY_LISTEN", default: "127.0.0.1:8080",
+            "listen", flag: "listen", env: "FREEDOMPAY_LISTEN", default: "127.0.0.1:18080",
             "HOST:PORT or unix:PATH of the signing listener.",
             apply: { raw, c throws(SettingError) in c.listen = try raw.string() }, show: { $0.listen }),
         Setting(
-            "adminListen", flag: "admin-listen", env: "FREEDOMPAY_ADMIN_LISTEN", default: "127.0.0.1:9090",
+            "adminListen", flag: "admin-listen", env: "FREEDOMPAY_ADMIN_LISTEN", default: "127.0.0.1:19090",
             "HOST:PORT of the admin listener: /healthz, /readyz, /metrics.",
             apply: { raw, c throws(SettingError) in c.adminListen = try raw.string() }, show: { $0.adminListen }),
         Setting(

@@ -8,7 +8,7 @@ import Upstream
 
 /// The assembled sidecar: proxy listener, admin listener, key store, upstream, metrics.
 public final class Sidecar: Sendable {
-    public static let version = "0.1.0"
+    public static let version = buildVersion
 
     public let configuration: SidecarConfiguration
     public let metrics: SidecarMetrics

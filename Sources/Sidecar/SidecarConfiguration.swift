@@ -25,8 +25,8 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
 /// Everything the sidecar needs to run, with production-safe defaults.
 /// `Setting.all` declares how flags, environment and file fill it.
 public struct SidecarConfiguration: Sendable, Equatable {
-    public var listen = "127.0.0.1:8080"
-    public var adminListen = "127.0.0.1:9090"
+    public var listen = "127.0.0.1:18080"
+    public var adminListen = "127.0.0.1:19090"
     /// No default: a misspelled setting must not start the emulator in production
     /// (`--upstream sandbox` asks for it explicitly).
     public var upstream: UpstreamTarget?

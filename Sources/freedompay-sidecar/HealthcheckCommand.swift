@@ -4,7 +4,7 @@ import Sidecar
 struct HealthcheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "healthcheck", abstract: "Exit 0 if the admin endpoint answers 200 (for container health checks).")
 
-    @Option(help: "URL to probe.") var url: String = "http://127.0.0.1:9090/readyz"
+    @Option(help: "URL to probe.") var url: String = "http://127.0.0.1:19090/readyz"
 
     func run() throws {
         guard HealthCheck.isHealthy(url: url) else { throw ExitCode.failure }

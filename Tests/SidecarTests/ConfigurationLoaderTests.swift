@@ -12,8 +12,8 @@ import Testing
 
     @Test func defaultsAreSafe() throws {
         let configuration = try ConfigurationLoader.load(arguments: [], environment: [:])
-        #expect(configuration.listen == "127.0.0.1:8080")
-        #expect(configuration.adminListen == "127.0.0.1:9090")
+        #expect(configuration.listen == "127.0.0.1:18080")
+        #expect(configuration.adminListen == "127.0.0.1:19090")
         #expect(configuration.upstream == nil, "never implied")
         #expect(configuration.algorithm == .hs256)
         #expect(configuration.routes.routes == [.refund])

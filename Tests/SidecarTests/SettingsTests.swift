@@ -120,7 +120,7 @@ import Upstream
         let text = report.text
         #expect(text.contains("upstream  ") && text.contains("sandbox  [flag --upstream]"))
         #expect(text.contains("HS512  [env FREEDOMPAY_ALG]"))
-        #expect(text.contains("127.0.0.1:9090  [default]"))
+        #expect(text.contains("127.0.0.1:19090  [default]"))
         let warnings = report.warnings.joined(separator: "\n")
         #expect(warnings.contains("sandbox emulator"))
         #expect(warnings.contains("listen 0.0.0.0:8080 is not on loopback"))

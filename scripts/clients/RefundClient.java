@@ -1,6 +1,6 @@
 // Sends one unsigned refund to the sidecar: POST $SIDECAR_URL/v5/g2g/edit (Java 17+).
 //
-//   SIDECAR_URL=http://127.0.0.1:8080 java RefundClient.java [--id UUID] [--amount N] [--idempotency-key K]
+//   SIDECAR_URL=http://127.0.0.1:18080 java RefundClient.java [--id UUID] [--amount N] [--idempotency-key K]
 //
 // Prints the status, response headers and body. Exits 0 only on HTTP 200 with a JSON body
 // that has refund_payment.status.
@@ -32,7 +32,7 @@ public class RefundClient {
                 }
             }
         }
-        String base = System.getenv().getOrDefault("SIDECAR_URL", "http://127.0.0.1:8080").replaceAll("/+$", "");
+        String base = System.getenv().getOrDefault("SIDECAR_URL", "http://127.0.0.1:18080").replaceAll("/+$", "");
         String body = "{\"id\":" + Json.quote(id) + ",\"amount\":" + amount + "}";
 
         // HTTP/1.1 explicitly: the default would offer an h2c upgrade on plain http.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sends one unsigned refund to the sidecar: POST $SIDECAR_URL/v5/g2g/edit (Node 20+).
 //
-//   SIDECAR_URL=http://127.0.0.1:8080 node refund_client.js [--id UUID] [--amount N] [--idempotency-key K]
+//   SIDECAR_URL=http://127.0.0.1:18080 node refund_client.js [--id UUID] [--amount N] [--idempotency-key K]
 //
 // Prints the status, response headers and body. Exits 0 only on HTTP 200 with a JSON body
 // that has refund_payment.status.
@@ -18,7 +18,7 @@ async function main() {
       'idempotency-key': { type: 'string', default: randomUUID() },
     },
   });
-  const base = (process.env.SIDECAR_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const base = (process.env.SIDECAR_URL || 'http://127.0.0.1:18080').replace(/\/+$/, '');
   const body = JSON.stringify({ id: values.id, amount: Number(values.amount) });
 
   let response;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sends one unsigned refund to the sidecar: POST $SIDECAR_URL/v5/g2g/edit.
 
-    SIDECAR_URL=http://127.0.0.1:8080 refund_client.py [--id UUID] [--amount N] [--idempotency-key K]
+    SIDECAR_URL=http://127.0.0.1:18080 refund_client.py [--id UUID] [--amount N] [--idempotency-key K]
 
 Prints the status, response headers and body. Exits 0 only on HTTP 200 with a JSON body
 that has refund_payment.status.
@@ -23,7 +23,7 @@ def main() -> int:
     parser.add_argument("--idempotency-key", default=str(uuid.uuid4()))
     args = parser.parse_args()
 
-    base = os.environ.get("SIDECAR_URL", "http://127.0.0.1:8080").rstrip("/")
+    base = os.environ.get("SIDECAR_URL", "http://127.0.0.1:18080").rstrip("/")
     body = json.dumps({"id": args.id, "amount": args.amount}, separators=(",", ":")).encode()
     request = urllib.request.Request(
         f"{base}/v5/g2g/edit",
