@@ -31,6 +31,14 @@ private func post(_ body: String, headers: String = "Content-Type: application/j
 private let good = #"{"id":"\#(paymentID)","amount":100}"#
 
 let badInputs: [BadInput] = [
+    BadInput(
+        name: "Host not host[:port]",
+        raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: a/b@c\r\nContent-Type: application/json\r\nContent-Length: \(good.utf8.count)\r\n\r\n\(good)",
+        status: 400, code: "invalid_request"),
+    BadInput(
+        name: "Host with a bad port",
+        raw: "POST /v5/g2g/edit HTTP/1.1\r\nHost: x:port\r\nContent-Type: application/json\r\nContent-Length: \(good.utf8.count)\r\n\r\n\(good)",
+        status: 400, code: "invalid_request"),
     BadInput(name: "not JSON", raw: post("{id:1}"), status: 400, code: "invalid_body"),
     BadInput(name: "JSON array", raw: post("[]"), status: 400, code: "invalid_body"),
     BadInput(name: "trailing data", raw: post(good + "{}"), status: 400, code: "invalid_body"),
