@@ -59,7 +59,7 @@ public struct ConfigurationReport: Sendable {
         var warnings: [String] = []
         var bytes: [UInt8]
         switch source {
-        case .inline(let inline):
+        case .inline(let inline), .variable(_, let inline):
             bytes = inline
         case .file(let path):
             var info = stat()

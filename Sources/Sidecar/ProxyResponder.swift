@@ -28,7 +28,10 @@ final class ProxyResponder: HTTPResponder {
     /// Client headers that may reach Freedom Pay; everything else stays here.
     static let forwardedClientHeaders = ["Accept-Language", "traceparent", "tracestate"]
 
-    init(routes: RouteTable, keyStore: KeyStore, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String, metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup) {
+    init(
+        routes: RouteTable, keyStore: KeyStore, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String,
+        metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup
+    ) {
         self.routes = routes
         self.keyStore = keyStore
         self.merchantID = merchantID
@@ -42,7 +45,8 @@ final class ProxyResponder: HTTPResponder {
         self.randomBlocks = LoopLocal(loops) { _ in RandomBlock() }
         var encodedHeaders: [String: String] = [:]
         for route in routes.routes {
-            let header = route.headerLayout.header(path: route.path, merchantID: merchantID, method: "POST", algorithm: keyStore.algorithm, keyID: keyID)
+            let header = route.headerLayout.header(
+                path: route.path, merchantID: merchantID, method: "POST", algorithm: keyStore.algorithm, keyID: keyID)
             encodedHeaders[route.path] = DetachedJWS.encode(header)
         }
         self.encodedHeaders = encodedHeaders
@@ -82,7 +86,9 @@ final class ProxyResponder: HTTPResponder {
             case .success(let answer):
                 outcome.upstreamStatus = answer.status
                 metrics.upstreamFinished(on: writer.loop, route: route.path, duration: upstreamDuration)
-                let response = HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""), body: answer.body)
+                let response = HTTPResponse(
+                    status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""),
+                    body: answer.body)
                 finish(request, response: response, outcome: outcome, started: started, writer: writer)
             case .failure(let error):
                 metrics.upstreamFailed(on: writer.loop, kind: error.kind)
@@ -97,21 +103,29 @@ final class ProxyResponder: HTTPResponder {
         return error.response()
     }
 
-    private func finish(_ request: HTTPRequest, with error: SidecarError, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
+    private func finish(
+        _ request: HTTPRequest, with error: SidecarError, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter
+    ) {
         var outcome = outcome
         outcome.errorCode = error.code
         finish(request, response: error.response(requestID: outcome.requestID), outcome: outcome, started: started, writer: writer)
     }
 
-    private func finish(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
+    private func finish(
+        _ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter
+    ) {
         let duration = ContinuousClock.now - started
-        metrics.requestFinished(on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode, duration: duration)
+        metrics.requestFinished(
+            on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode,
+            duration: duration)
         logRequest(request, response: response, outcome: outcome, duration: duration)
         writer.send(response)
     }
 
     /// Everything before the upstream: route, checks, request id, validation, signature.
-    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (UpstreamRequest, Route) {
+    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (
+        UpstreamRequest, Route
+    ) {
         let head = request.head
         guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
         guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
@@ -121,7 +135,11 @@ final class ProxyResponder: HTTPResponder {
         // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host.
         let hosts = head.headers.values(named: "Host")
         guard hosts.count == 1 || (hosts.isEmpty && head.versionMinor == 0) else { throw .invalidRequest("send exactly one Host header") }
-        guard head.headers.contains(where: { $0.name.caseInsensitiveEquals("Content-Length") || $0.name.caseInsensitiveEquals("Transfer-Encoding") }) else {
+        guard
+            head.headers.contains(where: {
+                $0.name.caseInsensitiveEquals("Content-Length") || $0.name.caseInsensitiveEquals("Transfer-Encoding")
+            })
+        else {
             throw .lengthRequired
         }
         try checkContentType(head.headers)
@@ -130,11 +148,14 @@ final class ProxyResponder: HTTPResponder {
         let assigned = try requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
-        try validator.validate(request.body, schema: route.body.schema)
+        try validator.validate(request.body, schema: route.schema(for: action))
 
         let key = keyStore.key
-        let encodedHeader = encodedHeaders[route.path] ?? DetachedJWS.encode(
-            route.headerLayout.header(path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID))
+        let encodedHeader =
+            encodedHeaders[route.path]
+            ?? DetachedJWS.encode(
+                route.headerLayout.header(
+                    path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID))
         let signature = DetachedJWS.sign(encodedHeader: encodedHeader, payload: request.body, key: key)
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/json"),
@@ -171,7 +192,9 @@ final class ProxyResponder: HTTPResponder {
     /// The upstream's headers minus hop-by-hop fields (RFC 9110 §7.6.1); `X-Request-Id` is
     /// added only if the upstream did not echo one.
     private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
-        var hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
+        var hopByHop: Set<String> = [
+            "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length",
+        ]
         for field in fields where field.name.caseInsensitiveEquals("connection") {
             for token in field.value.split(separator: ",") { hopByHop.insert(token.trimmingOWS().asciiLowercased) }
         }

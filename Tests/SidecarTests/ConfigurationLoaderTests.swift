@@ -44,7 +44,7 @@ import Testing
         let configuration = try ConfigurationLoader.load(arguments: [], environment: ["FREEDOMPAY_CONFIG": path])
         #expect(configuration.authID == "from-env-file")
         #expect(configuration.upstream == .url("https://api.freedompay.kz"))
-        #expect(configuration.routes.routes == [Route(path: "/v5/g2g/read", defaultAction: "gateway.payment.status", body: .jsonObject)])
+        #expect(configuration.routes.routes == [Route(path: "/v5/g2g/read", defaultAction: "gateway.payment.status")])
     }
 
     @Test func keyFileWinsOverInlineKey() throws {
