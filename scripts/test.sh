@@ -7,7 +7,8 @@
 #      sidecar to an upstream that verifies every signature on its own
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
 #   5. the release binary built as the Dockerfile builds it needs only the runtime image's
-#      libraries, and runs (signs the Card API known-answer vector)
+#      libraries, and runs (signs the Card API known-answer vector, loads every config/*.json
+#      preset with check-config, signs the Invoice API example through config/invoice.json)
 #   6. a libFuzzer smoke run of each HTTP/1 parser target (scripts/fuzz.sh)
 set -euo pipefail
 
@@ -43,6 +44,21 @@ signature="$(printf '%s' '{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}'
 [[ "$signature" == *"..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ" ]] ||
   { echo "release binary: wrong signature: $signature" >&2; exit 1; }
 echo "release binary signs the Card API known-answer vector"
+# …and loads every shipped preset (check-config exits non-zero on any error).
+head -c 48 /dev/urandom >"$kat_dir/preset-key" && chmod 600 "$kat_dir/preset-key"
+for preset in config/*.json; do
+  .build/release/freedompay-sidecar check-config --config "$preset" --upstream sandbox --auth-id 123456 \
+    --key-file "$kat_dir/preset-key" >/dev/null ||
+    { echo "check-config refused $preset" >&2; exit 1; }
+done
+echo "check-config loads every config/*.json"
+# …and signs Freedom Pay's Invoice API example through the invoice preset.
+(umask 077 && printf secret_key >"$kat_dir/invoice-key")
+signature="$(printf '%s' '{"order_id":"828cf71d-a447-4a67-a149-c1df8bc197ca","merchant_id":123456,"amount":100,"description":"Счет за услуги","invoice_method":"qr","currency":"KZT"}' |
+  .build/release/freedompay-sidecar sign --config config/invoice.json --route /v5/merchant/invoice/init --auth-id 123456 --key-file "$kat_dir/invoice-key")"
+[[ "$signature" == *"..wCwFCAmxN0nbTm6mad8GxowIjgkCwfF7IAy2ijO9thLjsZFXnS4K_I4NPnXjkTFTMnEzqjk8rtIVmtf7NbGyvg" ]] ||
+  { echo "invoice preset: wrong signature: $signature" >&2; exit 1; }
+echo "the invoice preset signs the Invoice API example"
 
 step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target)"
 scripts/fuzz.sh 20000
