@@ -106,3 +106,34 @@ import Testing
         #expect(keys.byPath["/c"]?.algorithm == .hs512)
     }
 }
+
+@Suite struct RouteCredentialsReportTests {
+    @Test func checkConfigWarnsAboutAndChecksRouteKeys() throws {
+        let directory = NSTemporaryDirectory() + "route-report-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let weak = directory + "/weak"
+        #expect(FileManager.default.createFile(atPath: weak, contents: Data("short".utf8), attributes: [.posixPermissions: 0o640]))
+        let config = directory + "/config.json"
+        try #"""
+        {"routes": [
+          {"path": "/v5/g2g/edit", "defaultAction": "gateway.payment.refund"},
+          {"path": "/weak", "defaultAction": "x", "credentials": {"keyFile": "\#(weak)"}},
+          {"path": "/missing", "defaultAction": "x", "credentials": {"keyFile": "\#(directory)/absent", "alg": "HS512"}}
+        ]}
+        """#.write(toFile: config, atomically: true, encoding: .utf8)
+        let loaded = ConfigurationLoader.read(
+            arguments: ["--config", config, "--upstream", "sandbox", "--auth-id", "1"], environment: ["FREEDOMPAY_KEY": testSecret])
+        let report = ConfigurationReport(loaded, environment: [:])
+        #expect(
+            report.warnings.contains { $0.hasPrefix("route /weak key file \(weak) is readable by group or others") }, "\(report.warnings)")
+        #expect(
+            report.warnings.contains { $0 == "route /weak key for HS256 is 5 bytes; RFC 7518 §3.2 asks for at least 32" },
+            "\(report.warnings)")
+        #expect(report.errors.count == 1, "\(report.errors)")
+        #expect(report.errors.first?.hasPrefix("route /missing: key file \(directory)/absent") == true, "\(report.errors)")
+        #expect(
+            report.text.contains(
+                "route /missing: default x; actions x (json-object); header gateway; alg HS512; key file \(directory)/absent"))
+    }
+}
