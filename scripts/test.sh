@@ -8,7 +8,8 @@
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
 #   5. the release binary built as the Dockerfile builds it (version written in from the
 #      build) needs only the runtime image's libraries, and runs (signs the Card API
-#      known-answer vector)
+#      known-answer vector, loads every config/*.json preset with check-config, signs the
+#      Invoice API example through config/invoice.json)
 #   6. scripts/prove-runtime-image.sh: the Dockerfile's runtime stage built from Debian's
 #      packages (mmdebstrap), the binary run in it as 65532 with a read-only root: a
 #      refund through the sandbox, exit 0 on SIGTERM (needs root)
@@ -58,6 +59,21 @@ signature="$(printf '%s' '{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}'
 [[ "$signature" == *"..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ" ]] ||
   { echo "release binary: wrong signature: $signature" >&2; exit 1; }
 echo "release binary signs the Card API known-answer vector"
+# …and loads every shipped preset (check-config exits non-zero on any error).
+head -c 48 /dev/urandom >"$kat_dir/preset-key" && chmod 600 "$kat_dir/preset-key"
+for preset in config/*.json; do
+  .build/release/freedompay-sidecar check-config --config "$preset" --upstream sandbox --auth-id 123456 \
+    --key-file "$kat_dir/preset-key" >/dev/null ||
+    { echo "check-config refused $preset" >&2; exit 1; }
+done
+echo "check-config loads every config/*.json"
+# …and signs Freedom Pay's Invoice API example through the invoice preset.
+(umask 077 && printf secret_key >"$kat_dir/invoice-key")
+signature="$(printf '%s' '{"order_id":"828cf71d-a447-4a67-a149-c1df8bc197ca","merchant_id":123456,"amount":100,"description":"Счет за услуги","invoice_method":"qr","currency":"KZT"}' |
+  .build/release/freedompay-sidecar sign --config config/invoice.json --route /v5/merchant/invoice/init --auth-id 123456 --key-file "$kat_dir/invoice-key")"
+[[ "$signature" == *"..wCwFCAmxN0nbTm6mad8GxowIjgkCwfF7IAy2ijO9thLjsZFXnS4K_I4NPnXjkTFTMnEzqjk8rtIVmtf7NbGyvg" ]] ||
+  { echo "invoice preset: wrong signature: $signature" >&2; exit 1; }
+echo "the invoice preset signs the Invoice API example"
 
 step "runtime image proof (the Dockerfile's last stage from Debian's packages, no engine)"
 scripts/prove-runtime-image.sh .build/release/freedompay-sidecar --expect-version "$release_version"

@@ -54,6 +54,14 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
     /// `order_id` (documented only as a string, example `"12345"`): 1 to 255 printable ASCII
     /// characters (U+0020–U+007E).
     case paymentStatus = "payment-status"
+    /// `gateway.request.status` on `/v5/g2g/read` (the result of an earlier async request):
+    /// exactly `{"request_id": uuid}`.
+    ///
+    /// Assumed, as the sandbox emulates it: the Gateway's async pages name the action after
+    /// `gateway.payment.status` and answer by the `X-Request-Id` of the original call; the
+    /// body follows the Card API's `/v5/card-api/request/status` (`{"request_id": ...}`).
+    /// The id is the `X-Request-Id` the sidecar returned for that call, so a UUID.
+    case requestStatus = "request-status"
     /// Any JSON object (generic routes). Open, but still refused: duplicate keys (as
     /// everywhere), control characters in keys (U+0000–U+001F, U+007F–U+009F) at any depth,
     /// and numbers outside the range every common decoder reads alike: a number whose
@@ -70,6 +78,7 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
         case "gateway.payment.clearing": .clearing
         case "gateway.payment.reverse": .reverse
         case "gateway.payment.status": .paymentStatus
+        case "gateway.request.status": .requestStatus
         default: nil
         }
     }
@@ -80,6 +89,7 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
         case .refund, .clearing: #"exactly {"id": payment UUID, "amount": decimal > 0, ≤ 2 fractional digits, ≤ 10^12}"#
         case .reverse: #"exactly {"id": payment UUID}"#
         case .paymentStatus: #"exactly one of {"id": payment UUID} or {"order_id": string}"#
+        case .requestStatus: #"exactly {"request_id": request UUID}"#
         case .jsonObject: "any JSON object without duplicate or control-character keys and with numbers in range"
         }
     }
@@ -90,30 +100,22 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
         case .refund, .clearing: ClosedFields(fields: [.id, .amount], presence: .allRequired)
         case .reverse: ClosedFields(fields: [.id], presence: .allRequired)
         case .paymentStatus: ClosedFields(fields: [.id, .orderID], presence: .exactlyOne)
+        case .requestStatus: ClosedFields(fields: [.requestID], presence: .allRequired)
         case .jsonObject: nil
-        }
-    }
-}
-
-extension BodyPolicy {
-    /// The schema this route-level policy stands for, until routes name schemas per action.
-    public var schema: BodySchema {
-        switch self {
-        case .refund: .refund
-        case .jsonObject: .jsonObject
         }
     }
 }
 
 /// One field of a closed schema.
 struct BodyField: Sendable, Equatable {
-    enum Kind: Sendable { case paymentID, amount, orderID }
+    enum Kind: Sendable { case paymentID, requestID, amount, orderID }
     var name: String
     var kind: Kind
 
     static let id = BodyField(name: "id", kind: .paymentID)
     static let amount = BodyField(name: "amount", kind: .amount)
     static let orderID = BodyField(name: "order_id", kind: .orderID)
+    static let requestID = BodyField(name: "request_id", kind: .requestID)
 }
 
 /// The fields of a closed schema and which of them must be present.

@@ -14,10 +14,6 @@ struct BodyValidator: Sendable {
     /// 2^53: from here on a double no longer holds every integer.
     private static let exactIntegerLimit = 9_007_199_254_740_992.0
 
-    func validate(_ body: [UInt8], policy: BodyPolicy) throws(SidecarError) {
-        try validate(body, schema: policy.schema)
-    }
-
     func validate(_ body: [UInt8], schema: BodySchema) throws(SidecarError) {
         let value: JSONValue
         do {
@@ -72,9 +68,10 @@ struct BodyValidator: Sendable {
 
     private func check(_ value: JSONValue, as field: BodyField) throws(SidecarError) {
         switch field.kind {
-        case .paymentID:
+        case .paymentID, .requestID:
             guard case .string(let text) = value else {
-                throw .invalidBody("\(field.name) must be a string holding a payment UUID, got \(Self.kind(of: value))")
+                let what = field.kind == .requestID ? "request" : "payment"
+                throw .invalidBody("\(field.name) must be a string holding a \(what) UUID, got \(Self.kind(of: value))")
             }
             guard UUIDText.isValid(text) else {
                 throw .invalidBody("\(field.name) must be a UUID (8-4-4-4-12 hex digits), got \(Self.quote(text))")

@@ -21,7 +21,8 @@ public func configurationProblems(_ configuration: SidecarConfiguration) -> [Str
         do { try body() } catch { problems.append((error as? StartupError)?.description ?? "\(error)") }
     }
     check { try checkMerchantID(configuration) }
-    check { _ = try loadKey(configuration) }
+    check { _ = try RouteKeys(routes: configuration.routes, main: try loadKey(configuration)) }
+    check { try checkRouteMerchantIDs(configuration) }
     check { if case .url(let url) = try requiredUpstream(configuration) { _ = try upstreamBaseURL(url) } }
     check { try checkTimeouts(configuration) }
     for address in [configuration.listen, configuration.adminListen] {
@@ -122,6 +123,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     try validateConfiguration(configuration)
     let target = try requiredUpstream(configuration)
     let keyStore = try loadKeyStore(configuration)
+    let routeKeys = try RouteKeys(routes: configuration.routes, main: keyStore)
     let loops: EventLoopGroup
     do {
         loops = try EventLoopGroup(count: configuration.eventLoops ?? AvailableCPUs.count)
@@ -165,7 +167,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     }
 
     let proxy = ProxyResponder(
-        routes: configuration.routes, keyStore: keyStore, merchantID: configuration.authID, keyID: configuration.keyID,
+        routes: configuration.routes, keys: routeKeys, merchantID: configuration.authID, keyID: configuration.keyID,
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
         userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops)
     let readiness = Readiness()
@@ -181,7 +183,8 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode),
         configuration: HTTPServerConfiguration(maxConnections: 64), loops: loops, responder: admin)
     return Sidecar(
-        configuration: configuration, metrics: metrics, keyStore: keyStore, readiness: readiness, logger: logger,
+        configuration: configuration, metrics: metrics, keyStore: keyStore, routeKeyStores: routeKeys.extra, readiness: readiness,
+        logger: logger,
         proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
 }
 

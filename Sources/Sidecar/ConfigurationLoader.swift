@@ -54,10 +54,27 @@ public enum ConfigurationLoader {
                 try setting.apply(raw, &loaded.configuration)
                 loaded.sources[setting.key] = source
             } catch {
-                loaded.errors.append("\(origin(of: setting, source: source, file: loaded.configFile)): \(error.message)")
+                let origin = origin(of: setting, source: source, file: loaded.configFile)
+                loaded.errors += error.messages.map { "\(origin): \($0)" }
             }
         }
+        resolveRouteKeys(&loaded, environment: environment)
         return loaded
+    }
+
+    /// A route's `keyEnv` is read from the same environment as `FREEDOMPAY_KEY`.
+    static func resolveRouteKeys(_ loaded: inout LoadedConfiguration, environment: [String: String]) {
+        var routes = loaded.configuration.routes.routes
+        for index in routes.indices {
+            guard case .variable(let name, _)? = routes[index].credentials.key else { continue }
+            guard let value = environment[name], !value.isEmpty else {
+                loaded.errors.append(
+                    "config file \(loaded.configFile ?? ""): 'routes': route \(routes[index].path): keyEnv \(name) is not set")
+                continue
+            }
+            routes[index].credentials.key = .variable(name: name, Array(value.utf8))
+        }
+        loaded.configuration.routes = RouteTable(routes)
     }
 
     /// `read`, throwing all of its errors as one.

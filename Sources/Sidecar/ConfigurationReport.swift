@@ -51,6 +51,11 @@ public struct ConfigurationReport: Sendable {
         if let key = configuration.key {
             warnings += keyWarnings(key, algorithm: configuration.algorithm, owner: "key")
         }
+        for route in configuration.routes.routes where route.credentials.key != nil || route.credentials.algorithm != nil {
+            guard let key = route.credentials.key ?? configuration.key else { continue }
+            warnings += keyWarnings(
+                key, algorithm: route.credentials.algorithm ?? configuration.algorithm, owner: "route \(route.path) key")
+        }
         return warnings
     }
 
@@ -59,7 +64,7 @@ public struct ConfigurationReport: Sendable {
         var warnings: [String] = []
         var bytes: [UInt8]
         switch source {
-        case .inline(let inline):
+        case .inline(let inline), .variable(_, let inline):
             bytes = inline
         case .file(let path):
             var info = stat()

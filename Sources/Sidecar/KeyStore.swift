@@ -55,7 +55,7 @@ public final class KeyStore: Sendable {
         let bytes: [UInt8]
         var identity: FileIdentity?
         switch source {
-        case .inline(let inline):
+        case .inline(let inline), .variable(_, let inline):
             bytes = inline
         case .file(let path):
             let (contents, info) = try SecretFile.read(path, what: "key file")

@@ -8,44 +8,51 @@ import Upstream
 /// The sidecar's request path: route → validate → request id → sign → forward → pass back.
 final class ProxyResponder: HTTPResponder {
     let routes: RouteTable
-    let keyStore: KeyStore
-    let merchantID: String
-    let keyID: String?
     let upstream: any UpstreamClient
     let upstreamBaseURL: String
     let metrics: SidecarMetrics
     let logger: Logger
     let userAgent: String
-    private let requestIDs: RequestIDPolicy
     private let validator = BodyValidator()
     /// Random bytes for generated request ids, one block per event loop.
     private let randomBlocks: LoopLocal<RandomBlock>
-    /// `b64url(JOSE header)` per route path: the header depends on the route, the merchant,
-    /// the method (always POST), the algorithm and the key id — not on the key bytes — so it
-    /// stays valid across key rotation.
-    private let encodedHeaders: [String: String]
+
+    /// What a route signs with, computed once per route path.
+    private struct Signing: Sendable {
+        let keyStore: KeyStore
+        /// `b64url(JOSE header)`: the header depends on the route, its merchant, the method
+        /// (always POST), its algorithm and key id — not on the key bytes — so it stays valid
+        /// across key rotation.
+        let encodedHeader: String
+        /// Request ids derived with the route's own merchant id.
+        let requestIDs: RequestIDPolicy
+    }
+    private let signing: [String: Signing]
 
     /// Client headers that may reach Freedom Pay; everything else stays here.
     static let forwardedClientHeaders = ["Accept-Language", "traceparent", "tracestate"]
 
-    init(routes: RouteTable, keyStore: KeyStore, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String, metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup) {
+    /// `keys` holds the main key store and each route's own; `merchantID` and `keyID` are the
+    /// main ones, used by routes that do not name their own.
+    init(
+        routes: RouteTable, keys: RouteKeys, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String,
+        metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup
+    ) {
         self.routes = routes
-        self.keyStore = keyStore
-        self.merchantID = merchantID
-        self.keyID = keyID
         self.upstream = upstream
         self.upstreamBaseURL = upstreamBaseURL
         self.metrics = metrics
         self.logger = logger
         self.userAgent = userAgent
-        self.requestIDs = RequestIDPolicy(merchantID: merchantID)
         self.randomBlocks = LoopLocal(loops) { _ in RandomBlock() }
-        var encodedHeaders: [String: String] = [:]
+        var signing: [String: Signing] = [:]
         for route in routes.routes {
-            let header = route.headerLayout.header(path: route.path, merchantID: merchantID, method: "POST", algorithm: keyStore.algorithm, keyID: keyID)
-            encodedHeaders[route.path] = DetachedJWS.encode(header)
+            let signer = keys.signer(for: route, merchantID: merchantID, keyID: keyID)
+            signing[route.path] = Signing(
+                keyStore: signer.keyStore, encodedHeader: DetachedJWS.encode(signer.header(path: route.path)),
+                requestIDs: RequestIDPolicy(merchantID: signer.merchantID))
         }
-        self.encodedHeaders = encodedHeaders
+        self.signing = signing
     }
 
     /// What one request did, for its log line and metrics.
@@ -82,7 +89,9 @@ final class ProxyResponder: HTTPResponder {
             case .success(let answer):
                 outcome.upstreamStatus = answer.status
                 metrics.upstreamFinished(on: writer.loop, route: route.path, duration: upstreamDuration)
-                let response = HTTPResponse(status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""), body: answer.body)
+                let response = HTTPResponse(
+                    status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""),
+                    body: answer.body)
                 finish(request, response: response, outcome: outcome, started: started, writer: writer)
             case .failure(let error):
                 metrics.upstreamFailed(on: writer.loop, kind: error.kind)
@@ -97,21 +106,29 @@ final class ProxyResponder: HTTPResponder {
         return error.response()
     }
 
-    private func finish(_ request: HTTPRequest, with error: SidecarError, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
+    private func finish(
+        _ request: HTTPRequest, with error: SidecarError, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter
+    ) {
         var outcome = outcome
         outcome.errorCode = error.code
         finish(request, response: error.response(requestID: outcome.requestID), outcome: outcome, started: started, writer: writer)
     }
 
-    private func finish(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter) {
+    private func finish(
+        _ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, started: ContinuousClock.Instant, writer: HTTPResponseWriter
+    ) {
         let duration = ContinuousClock.now - started
-        metrics.requestFinished(on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode, duration: duration)
+        metrics.requestFinished(
+            on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode,
+            duration: duration)
         logRequest(request, response: response, outcome: outcome, duration: duration)
         writer.send(response)
     }
 
     /// Everything before the upstream: route, checks, request id, validation, signature.
-    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (UpstreamRequest, Route) {
+    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (
+        UpstreamRequest, Route
+    ) {
         let head = request.head
         guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
         guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
@@ -128,15 +145,14 @@ final class ProxyResponder: HTTPResponder {
         try checkContentType(head.headers)
         let action = try self.action(for: route, headers: head.headers)
         outcome.action = action
-        let assigned = try requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
+        // Every configured route has its signing entry (built in `init` from the same table).
+        guard let signing = signing[route.path] else { throw .unknownRoute }
+        let assigned = try signing.requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
-        try validator.validate(request.body, schema: route.body.schema)
+        try validator.validate(request.body, schema: route.schema(for: action))
 
-        let key = keyStore.key
-        let encodedHeader = encodedHeaders[route.path] ?? DetachedJWS.encode(
-            route.headerLayout.header(path: route.path, merchantID: merchantID, method: head.method, algorithm: key.algorithm, keyID: keyID))
-        let signature = DetachedJWS.sign(encodedHeader: encodedHeader, payload: request.body, key: key)
+        let signature = DetachedJWS.sign(encodedHeader: signing.encodedHeader, payload: request.body, key: signing.keyStore.key)
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/json"),
             HTTPHeader(name: "Accept", value: "application/json"),

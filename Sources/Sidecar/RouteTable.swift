@@ -1,48 +1,67 @@
 import FreedomPayJWS
 
-/// How a route's body is checked before anything is signed.
-public enum BodyPolicy: String, Sendable, Codable, Equatable {
-    /// `{"id": UUID string, "amount": finite number > 0, ...}`
-    case refund
-    /// Any JSON object.
-    case jsonObject = "json-object"
+/// Credentials a route may carry instead of the main ones; each nil field falls back to the
+/// main setting (`authId`, `alg`, `keyFile`/`FREEDOMPAY_KEY`, `kid`).
+public struct RouteCredentials: Sendable, Equatable {
+    public var authID: String?
+    public var algorithm: JWSAlgorithm?
+    public var key: KeySource?
+    public var keyID: String?
+
+    public init(authID: String? = nil, algorithm: JWSAlgorithm? = nil, key: KeySource? = nil, keyID: String? = nil) {
+        self.authID = authID
+        self.algorithm = algorithm
+        self.key = key
+        self.keyID = keyID
+    }
+
+    public var isEmpty: Bool { self == RouteCredentials() }
 }
 
 /// One local path that mirrors an upstream endpoint.
-public struct Route: Sendable, Codable, Equatable {
+public struct Route: Sendable, Equatable {
     public var path: String
     /// Used when the client sends no `X-Action`.
     public var defaultAction: String
-    /// Every action a client may request on this path; anything else is a 403.
+    /// Every action a client may request on this path, in configuration order; anything else is a 403.
     public var allowedActions: [String]
-    public var body: BodyPolicy
+    /// The body schema of each allowed action.
+    public var schemas: [String: BodySchema]
     /// JOSE header field names for this API (the Gateway's by default).
     public var headerLayout: JOSEHeaderLayout
+    public var credentials: RouteCredentials
 
+    /// The shorthand form: `body` for every action, or (nil) each action's
+    /// `BodySchema.defaultSchema(forAction:)`, else `json-object`.
     public init(
-        path: String, defaultAction: String, allowedActions: [String]? = nil, body: BodyPolicy = .jsonObject,
-        headerLayout: JOSEHeaderLayout = .gateway
+        path: String, defaultAction: String, allowedActions: [String]? = nil, body: BodySchema? = nil,
+        headerLayout: JOSEHeaderLayout = .gateway, credentials: RouteCredentials = RouteCredentials()
+    ) {
+        let actions = allowedActions ?? [defaultAction]
+        self.init(
+            path: path, defaultAction: defaultAction,
+            actions: actions.map { ($0, body ?? BodySchema.defaultSchema(forAction: $0) ?? .jsonObject) },
+            headerLayout: headerLayout, credentials: credentials)
+    }
+
+    /// The full form: each action with its own schema.
+    public init(
+        path: String, defaultAction: String, actions: [(String, BodySchema)], headerLayout: JOSEHeaderLayout = .gateway,
+        credentials: RouteCredentials = RouteCredentials()
     ) {
         self.path = path
         self.defaultAction = defaultAction
-        self.allowedActions = allowedActions ?? [defaultAction]
-        self.body = body
+        self.allowedActions = actions.map(\.0)
+        self.schemas = Dictionary(actions, uniquingKeysWith: { first, _ in first })
         self.headerLayout = headerLayout
+        self.credentials = credentials
     }
+
+    /// The schema of an allowed action (`json-object` for any other, which is refused before validation).
+    public func schema(for action: String) -> BodySchema { schemas[action] ?? .jsonObject }
 
     /// The default: refunds on `/v5/g2g/edit`, nothing else.
     public static let refund = Route(path: "/v5/g2g/edit", defaultAction: "gateway.payment.refund", body: .refund)
-
-    enum CodingKeys: String, CodingKey { case path, defaultAction, allowedActions, body, headerLayout }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        path = try container.decode(String.self, forKey: .path)
-        defaultAction = try container.decode(String.self, forKey: .defaultAction)
-        allowedActions = try container.decodeIfPresent([String].self, forKey: .allowedActions) ?? [defaultAction]
-        body = try container.decodeIfPresent(BodyPolicy.self, forKey: .body) ?? .jsonObject
-        headerLayout = try container.decodeIfPresent(JOSEHeaderLayout.self, forKey: .headerLayout) ?? .gateway
-    }
 }
 
 /// Finds the route of a request path; exact matches only.
@@ -58,9 +77,25 @@ public struct RouteTable: Sendable, Equatable {
     }
 }
 
+extension JOSEHeaderLayout {
+    /// The layouts a route may name, by configuration name.
+    public static let named: [(name: String, layout: JOSEHeaderLayout)] = [("gateway", .gateway), ("invoice", .invoice)]
+
+    /// `gateway`, `invoice`, or the field names of a custom layout.
+    public var name: String {
+        JOSEHeaderLayout.named.first { $0.layout == self }?.name ?? "\(pathField)/\(merchantField)"
+    }
+}
+
 extension Route: CustomStringConvertible {
     /// One line for `check-config`.
     public var description: String {
-        "default \(defaultAction); allowed \(allowedActions.joined(separator: ", ")); body \(body.rawValue); header \(headerLayout.pathField)/\(headerLayout.merchantField)"
+        let actions = allowedActions.map { "\($0) (\(schema(for: $0).rawValue))" }.joined(separator: ", ")
+        var text = "default \(defaultAction); actions \(actions); header \(headerLayout.name)"
+        if let authID = credentials.authID { text += "; authId \(authID)" }
+        if let algorithm = credentials.algorithm { text += "; alg \(algorithm.rawValue)" }
+        if let key = credentials.key { text += "; key \(key)" }
+        if let keyID = credentials.keyID { text += "; kid \(keyID)" }
+        return text
     }
 }

@@ -1,5 +1,5 @@
-import JSONCore
 import FreedomPayJWS
+import JSONCore
 import Logging
 import Upstream
 
@@ -66,8 +66,11 @@ enum RawSetting: Sendable {
 
 /// Why one setting's value was refused; the loader adds which setting and where from.
 struct SettingError: Error, Sendable {
-    var message: String
-    init(_ message: String) { self.message = message }
+    /// One or more problems with the same setting, each reported as its own error.
+    var messages: [String]
+    var message: String { messages.joined(separator: "; ") }
+    init(_ message: String) { messages = [message] }
+    init(messages: [String]) { self.messages = messages }
 }
 
 /// One configuration setting, declared once: its file key, flag, environment variable,

@@ -13,6 +13,8 @@ public final class Sidecar: Sendable {
     public let configuration: SidecarConfiguration
     public let metrics: SidecarMetrics
     public let keyStore: KeyStore
+    /// The key stores of routes with their own key or algorithm (README "Per-route credentials").
+    public let routeKeyStores: [KeyStore]
     public let readiness: Readiness
     let logger: Logger
     let proxyServer: HTTPServer
@@ -20,10 +22,15 @@ public final class Sidecar: Sendable {
     let upstream: any UpstreamClient
     private let onShutdown: @Sendable () -> Void
 
-    init(configuration: SidecarConfiguration, metrics: SidecarMetrics, keyStore: KeyStore, readiness: Readiness, logger: Logger, proxyServer: HTTPServer, adminServer: HTTPServer, upstream: any UpstreamClient, onShutdown: @escaping @Sendable () -> Void) {
+    init(
+        configuration: SidecarConfiguration, metrics: SidecarMetrics, keyStore: KeyStore, routeKeyStores: [KeyStore] = [],
+        readiness: Readiness, logger: Logger, proxyServer: HTTPServer, adminServer: HTTPServer, upstream: any UpstreamClient,
+        onShutdown: @escaping @Sendable () -> Void
+    ) {
         self.configuration = configuration
         self.metrics = metrics
         self.keyStore = keyStore
+        self.routeKeyStores = routeKeyStores
         self.readiness = readiness
         self.logger = logger
         self.proxyServer = proxyServer
@@ -39,26 +46,35 @@ public final class Sidecar: Sendable {
     public func start() {
         proxyServer.start()
         adminServer.start()
-        logger.notice("sidecar started", metadata: [
-            "listen": "\(address)", "admin_listen": "\(adminAddress)", "upstream": "\(upstreamDescription)",
-            "alg": "\(keyStore.algorithm.rawValue)", "key_source": "\(keyStore.source)", "version": "\(Sidecar.version)",
-        ])
+        logger.notice(
+            "sidecar started",
+            metadata: [
+                "listen": "\(address)", "admin_listen": "\(adminAddress)", "upstream": "\(upstreamDescription)",
+                "alg": "\(keyStore.algorithm.rawValue)", "key_source": "\(keyStore.source)", "version": "\(Sidecar.version)",
+            ])
         if configuration.upstream == .sandbox {
             logger.warning("upstream is the in-process sandbox emulator: nothing is sent to Freedom Pay; set --upstream for real refunds")
         }
     }
 
-    /// Re-reads the key file; a bad new key keeps the old one and is logged and counted.
+    /// Every key store: the main one, then each route's own.
+    public var keyStores: [KeyStore] { [keyStore] + routeKeyStores }
+
+    /// Re-reads every key file; a bad new key keeps the old one and is logged and counted.
     public func reloadKey(onlyIfChanged: Bool, reason: String) {
-        switch keyStore.reload(onlyIfChanged: onlyIfChanged) {
-        case .unchanged:
-            return
-        case .reloaded:
-            metrics.keyReloaded(success: true)
-            logger.notice("signing key reloaded", metadata: ["reason": "\(reason)"])
-        case .failed(let why):
-            metrics.keyReloaded(success: false)
-            logger.error("signing key reload failed; keeping the previous key", metadata: ["reason": "\(reason)", "error": "\(why)"])
+        for store in keyStores {
+            switch store.reload(onlyIfChanged: onlyIfChanged) {
+            case .unchanged:
+                continue
+            case .reloaded:
+                metrics.keyReloaded(success: true)
+                logger.notice("signing key reloaded", metadata: ["reason": "\(reason)", "key_source": "\(store.source)"])
+            case .failed(let why):
+                metrics.keyReloaded(success: false)
+                logger.error(
+                    "signing key reload failed; keeping the previous key",
+                    metadata: ["reason": "\(reason)", "key_source": "\(store.source)", "error": "\(why)"])
+            }
         }
     }
 
@@ -79,7 +95,9 @@ public final class Sidecar: Sendable {
         }
         onShutdown()
         if !drained {
-            logger.warning("drain timed out; open connections were abandoned", metadata: ["drain_timeout_seconds": .stringConvertible(configuration.drainTimeout)])
+            logger.warning(
+                "drain timed out; open connections were abandoned",
+                metadata: ["drain_timeout_seconds": .stringConvertible(configuration.drainTimeout)])
         }
         logger.notice("stopped", metadata: ["drained": .stringConvertible(drained)])
         return drained
@@ -120,4 +138,3 @@ final class DrainOutcome: Sendable {
         }
     }
 }
-

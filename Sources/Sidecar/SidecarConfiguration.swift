@@ -13,11 +13,14 @@ public enum KeySource: Sendable, Equatable, CustomStringConvertible {
     case file(path: String)
     /// The key itself, from an environment variable. Never printed.
     case inline([UInt8])
+    /// The key itself, from a route's `keyEnv` variable (the value once read). Never printed.
+    case variable(name: String, [UInt8])
 
     public var description: String {
         switch self {
         case .file(let path): "file \(path)"
         case .inline: "environment variable FREEDOMPAY_KEY"
+        case .variable(let name, _): "environment variable \(name)"
         }
     }
 }

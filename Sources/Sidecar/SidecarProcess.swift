@@ -14,27 +14,42 @@ public enum SidecarProcess {
         hangup.setEventHandler { sidecar.reloadKey(onlyIfChanged: false, reason: "SIGHUP") }
         hangup.resume()
 
-        let watcher = watchKeyFile(of: sidecar, queue: queue)
+        let watchers = watchKeyFiles(of: sidecar, queue: queue)
 
         sidecar.start()
         let signalName = await TerminationSignal.wait()
         sidecar.logger.notice("shutdown requested", metadata: ["signal": "\(signalName)"])
-        watcher?.cancel()
+        for watcher in watchers { watcher.cancel() }
         hangup.cancel()
         // A requested stop exits 0 even when the drain timed out; the log line says which.
         _ = await sidecar.shutdown()
         return 0
     }
 
-    /// inotify on the key's directory; polling only where inotify is unavailable.
-    private static func watchKeyFile(of sidecar: Sidecar, queue: DispatchQueue) -> (any DispatchSourceProtocol)? {
-        guard case .file(let path) = sidecar.keyStore.source else { return nil }
-        let reload: @Sendable () -> Void = { sidecar.reloadKey(onlyIfChanged: true, reason: "key file changed") }
-        if let watcher = KeyFileWatcher(path: path, queue: queue, onChange: reload) {
-            return watcher.source
+    /// inotify on the directory of every key file (the main one and each route's own);
+    /// polling only where inotify is unavailable. Any change re-checks every key file.
+    private static func watchKeyFiles(of sidecar: Sidecar, queue: DispatchQueue) -> [any DispatchSourceProtocol] {
+        var paths: [String] = []
+        for store in sidecar.keyStores {
+            if case .file(let path) = store.source, !paths.contains(path) { paths.append(path) }
         }
+        guard !paths.isEmpty else { return [] }
+        let reload: @Sendable () -> Void = { sidecar.reloadKey(onlyIfChanged: true, reason: "key file changed") }
+        var sources: [any DispatchSourceProtocol] = []
+        for path in paths {
+            guard let watcher = KeyFileWatcher(path: path, queue: queue, onChange: reload) else {
+                for source in sources { source.cancel() }
+                return [poll(sidecar, queue: queue, reload: reload)]
+            }
+            sources.append(watcher.source)
+        }
+        return sources
+    }
+
+    private static func poll(_ sidecar: Sidecar, queue: DispatchQueue, reload: @escaping @Sendable () -> Void) -> any DispatchSourceProtocol
+    {
         sidecar.logger.warning(
-            "inotify unavailable; polling the key file",
+            "inotify unavailable; polling the key files",
             metadata: ["interval_seconds": .stringConvertible(sidecar.configuration.keyReloadInterval)])
         let poll = DispatchSource.makeTimerSource(queue: queue)
         let interval = sidecar.configuration.keyReloadInterval

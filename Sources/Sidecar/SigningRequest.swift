@@ -11,6 +11,7 @@ public struct SigningRequest: Sendable {
     ) throws(StartupError) {
         let path: String
         let layout: JOSEHeaderLayout
+        var credentials = RouteCredentials()
         if let routePath {
             guard headerLayout == nil else { throw StartupError("--header-layout is the route's with --route; leave it out") }
             guard let route = configuration.routes.route(for: routePath[...]) else {
@@ -24,6 +25,7 @@ public struct SigningRequest: Sendable {
             }
             path = route.path
             layout = route.headerLayout
+            credentials = route.credentials
         } else {
             guard action == nil else { throw StartupError("--action needs --route") }
             guard let uri else { throw StartupError("give --uri PATH (or --route PATH with --config)") }
@@ -35,19 +37,24 @@ public struct SigningRequest: Sendable {
             }
         }
         guard path.hasPrefix("/") else { throw StartupError("--uri must be a path starting with /, got '\(path.prefix(64))'") }
-        guard !configuration.authID.isEmpty else { throw StartupError("no merchant id: set --auth-id or FREEDOMPAY_AUTH_ID") }
-        guard let source = configuration.key else { throw StartupError("no key: set --key-file, FREEDOMPAY_KEY_FILE or FREEDOMPAY_KEY") }
+        // A route's own credentials win, field by field, as in `serve`.
+        let merchantID = credentials.authID ?? configuration.authID
+        let algorithm = credentials.algorithm ?? configuration.algorithm
+        guard !merchantID.isEmpty else { throw StartupError("no merchant id: set --auth-id or FREEDOMPAY_AUTH_ID") }
+        guard let source = credentials.key ?? configuration.key else {
+            throw StartupError("no key: set --key-file, FREEDOMPAY_KEY_FILE or FREEDOMPAY_KEY")
+        }
         do {
-            key = try KeyStore(source: source, algorithm: configuration.algorithm).key
+            key = try KeyStore(source: source, algorithm: algorithm).key
         } catch {
             throw StartupError(error.description)
         }
-        if layout.merchantIsNumber, !configuration.authID.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+        if layout.merchantIsNumber, !merchantID.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
             throw StartupError(
-                "the \(layout.merchantField) of this header layout is a number; merchant id '\(configuration.authID)' is not")
+                "the \(layout.merchantField) of this header layout is a number; merchant id '\(merchantID)' is not")
         }
         header = layout.header(
-            path: path, merchantID: configuration.authID, method: method, algorithm: configuration.algorithm, keyID: configuration.keyID)
+            path: path, merchantID: merchantID, method: method, algorithm: algorithm, keyID: credentials.keyID ?? configuration.keyID)
     }
 
     /// The detached JWS over `body`.

@@ -37,7 +37,9 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let dir = try makeTemporaryDirectory()
         let key = dir.appendingPathComponent("key")
         try writeKey(secret, to: key)
-        let arguments = ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", key.path]
+        let arguments = [
+            "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--auth-id", merchant, "--key-file", key.path,
+        ]
         try await withSidecarProcess(arguments: arguments) { sidecar in
             #expect(await sidecar.waitForExit() == 1)
             let line = try #require(sidecar.stdoutLines.first { $0.contains("cannot start") }, "\(sidecar.stdoutLines)")
@@ -66,6 +68,49 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
                 #expect(object["level"] as? String == "critical")
                 #expect((object["error"] as? String)?.contains(reason) == true, "\(name): \(line)")
                 #expect(!(sidecar.stdoutLines.joined() + sidecar.standardError).contains(secret))
+            }
+        }
+    }
+
+    @Test func aRouteKeyFileInItsOwnDirectoryIsWatchedAndRotated() async throws {
+        try await withFakeFreedomPay(secret: secret, merchantID: merchant) { upstream, fake in
+            let dir = try makeTemporaryDirectory()
+            let mainKey = dir.appendingPathComponent("main-key")
+            try writeKey(secret, to: mainKey)
+            let routeDir = dir.appendingPathComponent("route-keys")
+            try FileManager.default.createDirectory(at: routeDir, withIntermediateDirectories: true)
+            let routeKey = routeDir.appendingPathComponent("read-key")
+            try writeKey(String(repeating: "a", count: 48), to: routeKey)
+            let config = dir.appendingPathComponent("config.json")
+            try #"""
+            {"routes": [
+              {"path": "/v5/g2g/edit", "defaultAction": "gateway.payment.refund"},
+              {"path": "/v5/g2g/read", "defaultAction": "gateway.payment.status", "credentials": {"keyFile": "\#(routeKey.path)"}}
+            ]}
+            """#.write(to: config, atomically: true, encoding: .utf8)
+
+            let arguments = serveArguments(keyFile: mainKey, upstream: "http://\(upstream.address)") + ["--config", config.path]
+            try await withSidecarProcess(arguments: arguments) { sidecar in
+                let address = try await sidecar.startedAddress("listen")
+                // Replace the route's key file (write elsewhere, rename over it): only inotify on its directory sees this.
+                let rotated = String(repeating: "b", count: 48)
+                let staged = routeDir.appendingPathComponent("staged")
+                try writeKey(rotated, to: staged)
+                #expect(rename(staged.path, routeKey.path) == 0)
+                let line = await sidecar.waitForLine(containing: "signing key reloaded")
+                #expect(line?.contains(routeKey.path) == true, "\(sidecar.stdoutLines)")
+
+                let client = try LoopbackClient(address)
+                let body = #"{"id":"\#(payment)"}"#
+                try await client.send(
+                    "POST /v5/g2g/read HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                )
+                _ = try await client.readResponse()
+                let forwarded = try #require(fake.requests.last)
+                #expect(forwarded.target == "/v5/g2g/read")
+                let newKey = try SigningKey(algorithm: .hs256, keyData: Array(rotated.utf8))
+                #expect(DetachedJWS.verify(try #require(forwarded.header("X-JWS-Signature")), payload: forwarded.body, key: newKey) != nil)
+                #expect(try await refund(address, id: "00000000-0000-4000-8000-000000000009").status == 200, "the main key is unchanged")
             }
         }
     }

@@ -55,6 +55,16 @@ let invoiceSignature =
         #expect(printed == invoiceSignature)
     }
 
+    @Test func theInvoicePresetReproducesFreedomPaysInvoiceExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let preset = root.appendingPathComponent("config/invoice.json").path
+        let (status, printed, errors) = try runSidecar(
+            ["sign", "--config", preset, "--route", "/v5/merchant/invoice/init", "--auth-id", "123456"],
+            stdin: invoiceBody, environment: ["FREEDOMPAY_KEY": "secret_key"])
+        #expect(status == 0, "\(errors)")
+        #expect(printed == invoiceSignature)
+    }
+
     @Test(arguments: [
         (["--uri", "v5/g2g/edit"], "must be a path starting with /"),
         (["--uri", "/v5/g2g/edit", "--header-layout", "soap"], "gateway or invoice"),

@@ -26,15 +26,20 @@ private func refusal(_ text: String, _ schema: BodySchema) -> String? { refusal(
     // MARK: The schema list
 
     @Test func configNamesAndActions() throws {
-        #expect(BodySchema.allCases.map(\.rawValue) == ["refund", "clearing", "reverse", "payment-status", "json-object"])
+        #expect(
+            BodySchema.allCases.map(\.rawValue) == ["refund", "clearing", "reverse", "payment-status", "request-status", "json-object"])
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.refund") == .refund)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.clearing") == .clearing)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.reverse") == .reverse)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.status") == .paymentStatus)
+        #expect(BodySchema.defaultSchema(forAction: "gateway.request.status") == .requestStatus)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.create") == nil)
         #expect(BodySchema.defaultSchema(forAction: "Gateway.Payment.Refund") == nil)
-        #expect(BodyPolicy.refund.schema == .refund)
-        #expect(BodyPolicy.jsonObject.schema == .jsonObject)
+        // The route shorthand: one `body` for every action, else each action's default schema.
+        let refund = Route(path: "/v5/g2g/edit", defaultAction: "gateway.payment.refund", body: .refund)
+        #expect(refund.schema(for: "gateway.payment.refund") == .refund)
+        let open = Route(path: "/x", defaultAction: "gateway.payment.create", body: .jsonObject)
+        #expect(open.schema(for: "gateway.payment.create") == .jsonObject)
         for schema in BodySchema.allCases { #expect(!schema.summary.isEmpty) }
     }
 
@@ -150,6 +155,19 @@ private func refusal(_ text: String, _ schema: BodySchema) -> String? { refusal(
         #expect(
             refusal(#"{"Order_ID":"1"}"#, .paymentStatus)?.hasPrefix(
                 #"unknown field "Order_ID"; field names are case-sensitive, did you mean "order_id"?"#) == true)
+    }
+
+    // MARK: request-status: {"request_id"}
+
+    @Test func requestStatusTakesOnlyTheRequestID() throws {
+        #expect(refusal(#"{"request_id":"\#(id)"}"#, .requestStatus) == nil)
+        #expect(refusal("{}", .requestStatus) == #"missing field "request_id""#)
+        #expect(refusal(#"{"request_id":42}"#, .requestStatus) == "request_id must be a string holding a request UUID, got a number")
+        #expect(refusal(#"{"request_id":"r-1"}"#, .requestStatus) == #"request_id must be a UUID (8-4-4-4-12 hex digits), got "r-1""#)
+        #expect(
+            refusal(#"{"request_id":"00000000-0000-0000-0000-000000000000"}"#, .requestStatus) == "request_id must not be the nil UUID")
+        #expect(refusal(#"{"request_id":"\#(id)","id":"\#(id)"}"#, .requestStatus)?.hasPrefix(#"unknown field "id""#) == true)
+        #expect(refusal(#"{"Request_Id":"\#(id)"}"#, .requestStatus)?.hasPrefix(#"unknown field "Request_Id""#) == true)
     }
 
     // MARK: json-object: open, but no control-character keys or out-of-range numbers

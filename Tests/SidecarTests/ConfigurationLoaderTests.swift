@@ -44,7 +44,7 @@ import Testing
         let configuration = try ConfigurationLoader.load(arguments: [], environment: ["FREEDOMPAY_CONFIG": path])
         #expect(configuration.authID == "from-env-file")
         #expect(configuration.upstream == .url("https://api.freedompay.kz"))
-        #expect(configuration.routes.routes == [Route(path: "/v5/g2g/read", defaultAction: "gateway.payment.status", body: .jsonObject)])
+        #expect(configuration.routes.routes == [Route(path: "/v5/g2g/read", defaultAction: "gateway.payment.status")])
     }
 
     @Test func keyFileWinsOverInlineKey() throws {
@@ -90,9 +90,35 @@ import Testing
 
     @Test func shippedExamplesParse() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for name in ["production.json", "sandbox.json"] {
+        for name in ["production.json", "sandbox.json", "gateway-refunds.json", "gateway-full.json", "card-api.json", "invoice.json"] {
             let path = root.appendingPathComponent("config/\(name)").path
             _ = try ConfigurationLoader.load(arguments: ["--config", path], environment: [:])
         }
+    }
+
+    @Test func presetsHoldTheirRoutes() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        func preset(_ name: String) throws -> SidecarConfiguration {
+            try ConfigurationLoader.load(arguments: ["--config", root.appendingPathComponent("config/\(name)").path], environment: [:])
+        }
+        #expect(try preset("gateway-refunds.json").routes.routes == SidecarConfiguration().routes.routes, "today's default")
+
+        let full = try preset("gateway-full.json").routes
+        let read = try #require(full.route(for: "/v5/g2g/read"))
+        #expect(read.defaultAction == "gateway.payment.status")
+        #expect(read.schemas == ["gateway.payment.status": .paymentStatus, "gateway.request.status": .requestStatus])
+        let edit = try #require(full.route(for: "/v5/g2g/edit"))
+        #expect(edit.defaultAction == "gateway.payment.refund")
+        #expect(
+            edit.schemas == ["gateway.payment.refund": .refund, "gateway.payment.reverse": .reverse, "gateway.payment.clearing": .clearing])
+
+        let card = try preset("card-api.json")
+        #expect(card.algorithm == .hs512)
+        #expect(card.routes.routes.allSatisfy { $0.headerLayout == .gateway && $0.path.hasPrefix("/v5/card-api/") })
+
+        let invoice = try preset("invoice.json")
+        #expect(invoice.algorithm == .hs512)
+        #expect(invoice.routes.routes.map(\.path) == ["/v5/merchant/invoice/init"])
+        #expect(invoice.routes.routes.first?.headerLayout == .invoice)
     }
 }

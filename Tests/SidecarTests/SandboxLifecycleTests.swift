@@ -7,16 +7,15 @@ import Testing
 /// The payment lifecycle through the sidecar: the app sends unsigned JSON, the sidecar signs
 /// it, and the sandbox (`upstream = .sandbox`) verifies and emulates it.
 @Suite(.timeLimit(.minutes(1))) struct SandboxLifecycleTests {
-    /// Read and edit with every g2g action the sandbox emulates. Until per-action body
-    /// schemas exist, the edit route takes any JSON object, since reverse has no amount.
-    static let routes = RouteTable([
-        Route(
-            path: "/v5/g2g/read", defaultAction: "gateway.payment.status",
-            allowedActions: ["gateway.payment.status", "gateway.request.status"], body: .jsonObject),
-        Route(
-            path: "/v5/g2g/edit", defaultAction: "gateway.payment.refund",
-            allowedActions: ["gateway.payment.refund", "gateway.payment.reverse", "gateway.payment.clearing"], body: .jsonObject),
-    ])
+    /// Read and edit with every g2g action the sandbox emulates, each with its closed body
+    /// schema: the routes of the shipped `config/gateway-full.json` preset.
+    static let routes: RouteTable = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let loaded = ConfigurationLoader.read(
+            arguments: ["--config", root.appendingPathComponent("config/gateway-full.json").path], environment: [:])
+        precondition(loaded.errors.isEmpty, "config/gateway-full.json: \(loaded.errors)")
+        return loaded.configuration.routes
+    }()
 
     static func allowLifecycle(_ configuration: inout SidecarConfiguration) {
         configuration.routes = routes
@@ -100,7 +99,9 @@ import Testing
             let reversed = try await post(client, "/v5/g2g/edit", action: "gateway.payment.reverse", body: #"{"id":"\#(cancelled)"}"#)
             #expect(reversed.status == 200)
             #expect(reversed.json["status"] as? String == "reversed")
-            let lateClearing = try await post(client, "/v5/g2g/edit", action: "gateway.payment.clearing", body: #"{"id":"\#(cancelled)"}"#)
+            // (The clearing schema requires an amount, so the late clearing states one.)
+            let lateClearing = try await post(
+                client, "/v5/g2g/edit", action: "gateway.payment.clearing", body: #"{"id":"\#(cancelled)","amount":100}"#)
             #expect(lateClearing.status == 409)
             #expect(lateClearing.json["code"] as? String == "invalid_transition")
             #expect(try await status(client, cancelled)["status"] as? String == "reversed")

@@ -42,7 +42,7 @@ import Testing
         #"{"amount":100.5,"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab"}"#,
     ])
     func acceptsRefunds(_ body: String) throws {
-        try validator.validate(Array(body.utf8), policy: .refund)
+        try validator.validate(Array(body.utf8), schema: .refund)
     }
 
     @Test(arguments: [
@@ -58,12 +58,12 @@ import Testing
         #"{"amount":1e2,"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab"}"#,
     ])
     func rejectsBadRefunds(_ body: String) {
-        #expect(throws: SidecarError.self) { try validator.validate(Array(body.utf8), policy: .refund) }
+        #expect(throws: SidecarError.self) { try validator.validate(Array(body.utf8), schema: .refund) }
     }
 
     @Test func otherRoutesTakeAnyObjectButNotOtherValues() throws {
-        try validator.validate(Array(#"{"order_id":"A-1"}"#.utf8), policy: .jsonObject)
-        #expect(throws: SidecarError.self) { try validator.validate(Array("[1]".utf8), policy: .jsonObject) }
-        #expect(throws: SidecarError.self) { try validator.validate(Array(#""s""#.utf8), policy: .jsonObject) }
+        try validator.validate(Array(#"{"order_id":"A-1"}"#.utf8), schema: .jsonObject)
+        #expect(throws: SidecarError.self) { try validator.validate(Array("[1]".utf8), schema: .jsonObject) }
+        #expect(throws: SidecarError.self) { try validator.validate(Array(#""s""#.utf8), schema: .jsonObject) }
     }
 }
