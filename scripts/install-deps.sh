@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and tests need, only when missing (Debian/Ubuntu).
 #   build:   libssl-dev (TLS of the upstream client), curl
-#   tests:   python3, node >= 18, java >= 17 (example clients in scripts/clients)
+#   tests:   python3, node >= 18, java >= 17 (scripts/client-roundtrip.sh installs the rest of
+#            what examples/ needs: python3-requests, node-typescript, php-cli php-curl, golang-go)
 set -euo pipefail
 
 missing=()

@@ -3,8 +3,10 @@
 #   1. swift test: parser (incl. llhttp conformance), JWS vectors, upstream client,
 #      sidecar integration over loopback, real-process tests (signals, rotation, drain)
 #   2. scripts/tests: the independent verifying upstream's own unit tests
-#   3. scripts/client-roundtrip.sh: curl, Python, Node and Java clients through the real
-#      sidecar to an upstream that verifies every signature on its own
+#   3. scripts/client-roundtrip.sh: the refund clients in examples/ (curl, Python, Node,
+#      PHP, Go, Java; a runtime missing is installed from Debian's packages, or skipped by
+#      name) through the real sidecar to an upstream that verifies every signature on its
+#      own, and through a front that loses answers, to prove they retry with the same key
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
 #   5. the release binary built as the Dockerfile builds it (version written in from the
 #      build) needs only the runtime image's libraries, and runs (signs the Card API
@@ -30,7 +32,7 @@ swift test
 step "verifying upstream unit tests"
 python3 -m unittest discover -s scripts/tests
 
-step "client round trip (curl, Python, Node, Java)"
+step "client round trip (examples/: curl, Python, Node, PHP, Go, Java)"
 scripts/client-roundtrip.sh .build/debug/freedompay-sidecar
 
 step "deployment linters"
