@@ -5,6 +5,8 @@
 #   2. scripts/tests: the independent verifying upstream's own unit tests
 #   3. scripts/client-roundtrip.sh: curl, Python, Node and Java clients through the real
 #      sidecar to an upstream that verifies every signature on its own
+#   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
+#      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
 #   5. the release binary built as the Dockerfile builds it (version written in from the
 #      build) needs only the runtime image's libraries, and runs (signs the Card API
@@ -31,6 +33,9 @@ python3 -m unittest discover -s scripts/tests
 
 step "client round trip (curl, Python, Node, Java)"
 scripts/client-roundtrip.sh .build/debug/freedompay-sidecar
+
+step "OpenAPI: openapi-spec-validator, then schemathesis against the sidecar (sandbox upstream)"
+scripts/openapi-check.sh .build/debug/freedompay-sidecar
 
 step "deployment linters"
 scripts/lint-deploy.sh
