@@ -12,7 +12,8 @@ public final class Readiness: Sendable {
     public func startDraining() { draining.store(true, ordering: .relaxed) }
 }
 
-/// The admin listener: `/healthz` (alive), `/readyz` (can sign and forward), `/metrics`.
+/// The admin listener: `/healthz` (alive), `/readyz` (can sign and forward), `/metrics`,
+/// `/openapi.yaml` (the local API's description, embedded at build time).
 struct AdminResponder: HTTPResponder {
     let readiness: Readiness
     let metrics: SidecarMetrics
@@ -47,10 +48,15 @@ struct AdminResponder: HTTPResponder {
             if readiness.isDraining { return text(503, "draining\n") }
             if !upstreamConfigured { return text(503, "no upstream\n") }
             return text(200, sandbox ? "ready (upstream: sandbox emulator, nothing reaches Freedom Pay)\n" : "ready\n")
+        case "/openapi.yaml":
+            return HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "application/yaml")], body: Self.openAPIBody)
         default:
             return SidecarError.unknownRoute.response()
         }
     }
+
+    /// `openapi.yaml`'s bytes (see `scripts/generate-openapi-swift.sh`).
+    private static let openAPIBody = Array(OpenAPIDocument.yaml.utf8)
 
     func response(for failure: HTTPServerFailure) -> HTTPResponse {
         SidecarError.from(failure).response()
