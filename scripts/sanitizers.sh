@@ -13,7 +13,8 @@
 # Every report goes to a file under a fresh directory (log_path), also from the sidecar
 # processes that ProcessTests starts, since they inherit TSAN_OPTIONS / ASAN_OPTIONS. The run
 # fails if a test fails or if any report was written; the reports are printed.
-# TSan suppressions: scripts/tsan-suppressions.txt (each entry says why it is not our bug).
+# TSan suppressions: scripts/tsan-suppressions.txt; LeakSanitizer suppressions:
+# scripts/lsan-suppressions.txt (each entry in both says why it is not our bug).
 # Each build takes several minutes on 2 cores; don't run the two at once.
 set -euo pipefail
 
@@ -33,6 +34,7 @@ run() {
       ;;
     address)
       ASAN_OPTIONS="log_path=$reports/report detect_leaks=1 ${ASAN_OPTIONS:-}" \
+        LSAN_OPTIONS="suppressions=$root/scripts/lsan-suppressions.txt print_suppressions=0 ${LSAN_OPTIONS:-}" \
         swift test --skip-build -Xswiftc -sanitize=address --scratch-path "$scratch" || status=$?
       ;;
   esac

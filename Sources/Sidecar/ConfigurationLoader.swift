@@ -143,10 +143,10 @@ public enum ConfigurationLoader {
 
     /// The file's top-level object, read with `StrictJSON`: a duplicate key is an error, not a silent override.
     static func readFile(_ path: String) throws(StartupError) -> [String: JSONValue] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("config file \(path) cannot be read") }
+        guard let data = FileBytes.read(path) else { throw StartupError("config file \(path) cannot be read") }
         let value: JSONValue
         do {
-            value = try StrictJSON.parse(Array(data))
+            value = try StrictJSON.parse(data)
         } catch {
             throw StartupError("config file \(path) is not valid JSON: \(error.message) at byte \(error.offset)")
         }

@@ -73,8 +73,8 @@ public struct ConfigurationReport: Sendable {
                     "\(owner) file \(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-r on it"
                 )
             }
-            guard let data = FileManager.default.contents(atPath: path) else { return warnings }
-            bytes = Array(data)
+            guard let data = FileBytes.read(path) else { return warnings }
+            bytes = data
         }
         guard algorithm.rawValue.hasPrefix("HS") else { return warnings }
         while let last = bytes.last, last == 0x20 || (0x09...0x0D).contains(last) { bytes.removeLast() }

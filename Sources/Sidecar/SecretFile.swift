@@ -17,9 +17,9 @@ enum SecretFile {
                     "\(what) \(path) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w on it"
             )
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = FileBytes.read(path) else {
             throw KeyError(description: "\(what) \(path) cannot be read")
         }
-        return (Array(data), info)
+        return (bytes, info)
     }
 }

@@ -289,9 +289,13 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
     private func finish(_ answer: HTTPParsedResponse) {
         guard let exchange else { return }
         self.exchange = nil
+        let reusable = parser.connectionReusable
+        // The finished parser keeps the answer (body included) until the next exchange
+        // replaces it; an idle connection must not pin the last body.
+        parser = HTTPResponseParser()
         // Back in the pool before the caller hears of it, so that a request it sends at once
         // (a pipelined client) can reuse this connection.
-        if parser.connectionReusable {
+        if reusable {
             state = .idle
             pool.loop.setDeadline(EventLoop.now() + pool.idleTimeout, for: self)
             pool.connectionBecameIdle(self)

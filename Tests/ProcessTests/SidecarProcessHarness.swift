@@ -89,6 +89,7 @@ final class SidecarProcessHarness: @unchecked Sendable {
     /// Waits for exit (the test's overall time limit bounds a hang) and returns the status.
     func waitForExit() async -> Int32 {
         await exited.wait()
+        releaseRunLoopSource()
         return process.terminationStatus
     }
 
@@ -106,6 +107,16 @@ final class SidecarProcessHarness: @unchecked Sendable {
     func killAndWait() async {
         if process.isRunning { signal(SIGKILL) }
         await exited.wait()
+        releaseRunLoopSource()
+    }
+
+    /// swift-corelibs-foundation's `Process.run()` makes a run-loop source whose context
+    /// retains the `Process`, and the `Process` holds the source; only `waitUntilExit()`
+    /// clears it. Once the termination handler ran, `isRunning` is false, so this returns at
+    /// once and just breaks that cycle (else LeakSanitizer reports the `Process`, its pipes,
+    /// environment and handler for every harness).
+    private func releaseRunLoopSource() {
+        process.waitUntilExit()
     }
 
     deinit {
