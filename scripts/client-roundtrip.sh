@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # the cmd_<lang> arrays are read through a nameref in run()
 # End-to-end: each refund client in examples/ (curl, Python, Node/TypeScript, PHP, Go,
 # Java) through a real freedompay-sidecar to scripts/verifying_upstream.py, which
 # recomputes every signature independently. All on loopback; every process is stopped.
