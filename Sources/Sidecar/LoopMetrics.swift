@@ -10,21 +10,9 @@ final class LoopMetrics {
         var errorCode: String?
     }
 
-    var inFlight = 0
-    var requests: [RequestSeries: Int] = [:]
-    var requestDurations: [String: DurationHistogram] = [:]
-    var upstreamDurations: [String: DurationHistogram] = [:]
-    var upstreamErrors: [String: Int] = [:]
-    var upstreamRetries = 0
-    var upstreamAttempts = 0
-
-    /// A copy taken on the loop, safe to hand to another thread.
-    var snapshot: Snapshot {
-        Snapshot(
-            inFlight: inFlight, requests: requests, requestDurations: requestDurations,
-            upstreamDurations: upstreamDurations, upstreamErrors: upstreamErrors, upstreamRetries: upstreamRetries,
-            upstreamAttempts: upstreamAttempts)
-    }
+    /// The counters, mutated in place on the loop; a copy of them is a `Snapshot` that is
+    /// safe to hand to another thread.
+    var counters = Snapshot()
 
     struct Snapshot: Sendable {
         var inFlight = 0

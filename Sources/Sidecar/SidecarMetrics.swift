@@ -25,29 +25,29 @@ public final class SidecarMetrics: Sendable {
     // MARK: Recording, on the request's loop
 
     func requestStarted(on loop: EventLoop) {
-        perLoop[loop].inFlight += 1
+        perLoop[loop].counters.inFlight += 1
     }
 
     func requestFinished(on loop: EventLoop, route: String, action: String, status: Int, errorCode: String?, duration: Duration) {
         let metrics = perLoop[loop]
-        metrics.inFlight -= 1
-        metrics.requests[LoopMetrics.RequestSeries(route: route, action: action, status: status, errorCode: errorCode), default: 0] += 1
-        metrics.requestDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
+        metrics.counters.inFlight -= 1
+        metrics.counters.requests[LoopMetrics.RequestSeries(route: route, action: action, status: status, errorCode: errorCode), default: 0] += 1
+        metrics.counters.requestDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
     }
 
     func upstreamFinished(on loop: EventLoop, route: String, duration: Duration) {
-        perLoop[loop].upstreamDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
+        perLoop[loop].counters.upstreamDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
     }
 
     func upstreamFailed(on loop: EventLoop, kind: String) {
-        perLoop[loop].upstreamErrors[kind, default: 0] += 1
+        perLoop[loop].counters.upstreamErrors[kind, default: 0] += 1
     }
 
     /// Every attempt of one exchange, successful or not.
     func upstreamAttempted(on loop: EventLoop, attempts: Int) {
         let metrics = perLoop[loop]
-        metrics.upstreamAttempts += attempts
-        metrics.upstreamRetries += max(0, attempts - 1)
+        metrics.counters.upstreamAttempts += attempts
+        metrics.counters.upstreamRetries += max(0, attempts - 1)
     }
 
     func keyReloaded(success: Bool) {
@@ -68,7 +68,7 @@ public final class SidecarMetrics: Sendable {
     private static func snapshot(of metrics: LoopMetrics, on loop: EventLoop) async -> LoopMetrics.Snapshot {
         await withCheckedContinuation { continuation in
             let box = UncheckedLoopMetrics(metrics)
-            loop.execute { continuation.resume(returning: box.metrics.snapshot) }
+            loop.execute { continuation.resume(returning: box.metrics.counters) }
         }
     }
 
