@@ -34,7 +34,10 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     /// Unsent output beyond this pauses pipelined requests until the peer reads.
     private static let maxPendingOutput = 256 * 1024
 
-    init(connection: Connection, configuration: HTTPServerConfiguration, responder: any HTTPResponder, onClose: @escaping @Sendable (HTTPConnectionDriver) -> Void) {
+    init(
+        connection: Connection, configuration: HTTPServerConfiguration, responder: any HTTPResponder,
+        onClose: @escaping @Sendable (HTTPConnectionDriver) -> Void
+    ) {
         self.connection = connection
         self.responder = responder
         self.parser = HTTPRequestParser(limits: configuration.limits)

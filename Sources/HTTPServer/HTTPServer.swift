@@ -17,7 +17,10 @@ public final class HTTPServer: Sendable {
         var onDrained: [@Sendable () -> Void] = []
     }
 
-    public init(listener: Listener, configuration: HTTPServerConfiguration = HTTPServerConfiguration(), loops: EventLoopGroup = .shared, responder: any HTTPResponder) {
+    public init(
+        listener: Listener, configuration: HTTPServerConfiguration = HTTPServerConfiguration(), loops: EventLoopGroup = .shared,
+        responder: any HTTPResponder
+    ) {
         self.listener = listener
         self.loops = loops
         self.configuration = configuration

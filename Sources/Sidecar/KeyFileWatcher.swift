@@ -2,9 +2,9 @@ import CLinuxEvents
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Calls `onChange` when something changes in the key file's directory (and, when the path

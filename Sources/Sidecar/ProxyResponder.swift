@@ -139,7 +139,11 @@ final class ProxyResponder: HTTPResponder {
         let hosts = head.headers.values(named: "Host")
         guard hosts.count == 1 || (hosts.isEmpty && head.versionMinor == 0) else { throw .invalidRequest("send exactly one Host header") }
         guard hosts.allSatisfy(HTTPSyntax.isValidHost) else { throw .invalidRequest("Host must be host[:port]") }
-        guard head.headers.contains(where: { $0.name.caseInsensitiveEquals("Content-Length") || $0.name.caseInsensitiveEquals("Transfer-Encoding") }) else {
+        guard
+            head.headers.contains(where: {
+                $0.name.caseInsensitiveEquals("Content-Length") || $0.name.caseInsensitiveEquals("Transfer-Encoding")
+            })
+        else {
             throw .lengthRequired
         }
         try checkContentType(head.headers)

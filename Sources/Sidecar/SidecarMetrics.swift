@@ -15,7 +15,8 @@ public final class SidecarMetrics: Sendable {
     public init(version: String, upstream: String, loops: EventLoopGroup) {
         factory = PrometheusMetricsFactory(registry: registry)
         perLoop = LoopLocal(loops) { _ in LoopMetrics() }
-        Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version), ("upstream", upstream)], factory: factory).record(1)
+        Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version), ("upstream", upstream)], factory: factory).record(
+            1)
         // Series that alerts watch exist from the start, at 0.
         for result in ["success", "failure"] {
             Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", result)], factory: factory).increment(by: 0)
@@ -31,7 +32,8 @@ public final class SidecarMetrics: Sendable {
     func requestFinished(on loop: EventLoop, route: String, action: String, status: Int, errorCode: String?, duration: Duration) {
         let metrics = perLoop[loop]
         metrics.counters.inFlight -= 1
-        metrics.counters.requests[LoopMetrics.RequestSeries(route: route, action: action, status: status, errorCode: errorCode), default: 0] += 1
+        metrics.counters.requests[
+            LoopMetrics.RequestSeries(route: route, action: action, status: status, errorCode: errorCode), default: 0] += 1
         metrics.counters.requestDurations[route, default: DurationHistogram()].record(nanoseconds: duration.nanoseconds)
     }
 
@@ -51,7 +53,8 @@ public final class SidecarMetrics: Sendable {
     }
 
     func keyReloaded(success: Bool) {
-        Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", success ? "success" : "failure")], factory: factory).increment()
+        Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", success ? "success" : "failure")], factory: factory)
+            .increment()
     }
 
     // MARK: Exposition
@@ -78,9 +81,13 @@ public final class SidecarMetrics: Sendable {
         text.sample("freedompay_sidecar_requests_in_flight", [], String(metrics.inFlight))
         text.family(
             "freedompay_sidecar_requests_total", type: "counter",
-            help: "Answered requests by route, action, status and source (upstream: Freedom Pay's answer; sidecar: its own, with the X-Sidecar-Error code).")
+            help:
+                "Answered requests by route, action, status and source (upstream: Freedom Pay's answer; sidecar: its own, with the X-Sidecar-Error code)."
+        )
         let series = metrics.requests.sorted {
-            ($0.key.route, $0.key.action, $0.key.status, $0.key.errorCode ?? "") < ($1.key.route, $1.key.action, $1.key.status, $1.key.errorCode ?? "")
+            ($0.key.route, $0.key.action, $0.key.status, $0.key.errorCode ?? "") < (
+                $1.key.route, $1.key.action, $1.key.status, $1.key.errorCode ?? ""
+            )
         }
         for (series, count) in series {
             var labels = [("route", series.route), ("action", series.action), ("status", String(series.status))]
@@ -95,17 +102,21 @@ public final class SidecarMetrics: Sendable {
         for (route, histogram) in metrics.requestDurations.sorted(by: { $0.key < $1.key }) {
             text.histogram("freedompay_sidecar_request_duration_seconds", labels: [("route", route)], histogram)
         }
-        text.family("freedompay_sidecar_upstream_duration_seconds", type: "histogram", help: "Time of the upstream exchange, retries included.")
+        text.family(
+            "freedompay_sidecar_upstream_duration_seconds", type: "histogram", help: "Time of the upstream exchange, retries included.")
         for (route, histogram) in metrics.upstreamDurations.sorted(by: { $0.key < $1.key }) {
             text.histogram("freedompay_sidecar_upstream_duration_seconds", labels: [("route", route)], histogram)
         }
-        text.family("freedompay_sidecar_upstream_errors_total", type: "counter", help: "Upstream exchanges that ended without an answer, by kind.")
+        text.family(
+            "freedompay_sidecar_upstream_errors_total", type: "counter", help: "Upstream exchanges that ended without an answer, by kind.")
         for (kind, count) in metrics.upstreamErrors.sorted(by: { $0.key < $1.key }) {
             text.sample("freedompay_sidecar_upstream_errors_total", [("kind", kind)], String(count))
         }
         text.family("freedompay_sidecar_upstream_retries_total", type: "counter", help: "Upstream attempts beyond the first.")
         text.sample("freedompay_sidecar_upstream_retries_total", [], String(metrics.upstreamRetries))
-        text.family("freedompay_sidecar_upstream_attempts_total", type: "counter", help: "Upstream attempts, first ones and retries, answered or not.")
+        text.family(
+            "freedompay_sidecar_upstream_attempts_total", type: "counter",
+            help: "Upstream attempts, first ones and retries, answered or not.")
         text.sample("freedompay_sidecar_upstream_attempts_total", [], String(metrics.upstreamAttempts))
         return text.bytes
     }

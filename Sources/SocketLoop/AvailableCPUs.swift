@@ -1,9 +1,9 @@
 import CLinuxEvents
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// How many CPUs this process may really use: the smaller of its affinity mask and its
@@ -26,8 +26,8 @@ public enum AvailableCPUs {
             return cpuQuota(fromCPUMax: text)
         }
         if let quotaText = readSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
-           let periodText = readSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
-           let quota = Int(quotaText.trimmingWhitespace()), let period = Int(periodText.trimmingWhitespace())
+            let periodText = readSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+            let quota = Int(quotaText.trimmingWhitespace()), let period = Int(periodText.trimmingWhitespace())
         {
             return cpus(quota: quota, period: period)
         }

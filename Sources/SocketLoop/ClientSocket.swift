@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A resolved peer address for outgoing connections.
@@ -56,7 +56,8 @@ public enum ClientSocket {
     /// A new non-blocking socket connecting to `address`: `connected` is false while the
     /// connect is in progress (the socket becomes writable when it ends; read `pendingError`).
     public static func connect(to address: SocketAddress) throws(SocketError) -> (fd: Int32, connected: Bool) {
-        let fd = socket(address.storage.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            address.storage.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .current("socket") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

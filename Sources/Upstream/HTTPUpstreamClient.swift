@@ -33,11 +33,14 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
         var last: UpstreamPool?
     }
 
-    public init(configuration: UpstreamClientConfiguration = UpstreamClientConfiguration(), loops: EventLoopGroup = .shared) throws(UpstreamSetupError) {
+    public init(configuration: UpstreamClientConfiguration = UpstreamClientConfiguration(), loops: EventLoopGroup = .shared)
+        throws(UpstreamSetupError)
+    {
         guard configuration.connectTimeout > 0, configuration.totalTimeout > 0, configuration.idleTimeout > 0 else {
             throw UpstreamSetupError("timeouts must be positive")
         }
-        guard configuration.maxConcurrentRequests >= 1, configuration.maxQueuedRequests >= 0, configuration.retriesBeforeResponse >= 0 else {
+        guard configuration.maxConcurrentRequests >= 1, configuration.maxQueuedRequests >= 0, configuration.retriesBeforeResponse >= 0
+        else {
             throw UpstreamSetupError("limits out of range")
         }
         guard let minimumVersion = TLSVersion(rawValue: configuration.minimumTLSVersion) else {

@@ -2,9 +2,9 @@ import HTTP1
 import SocketLoop
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// One keep-alive connection to the upstream, on one event loop: non-blocking connect,
@@ -108,7 +108,9 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
             // Refused or reset before anything was sent: safe to try again.
             let reason = String(cString: strerror(error))
             if pool.proxy != nil {
-                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "cannot connect to the egress proxy: \(reason)"), retryable: true)
+                fail(
+                    .proxyFailed(code: "upstream_proxy_unreachable", message: "cannot connect to the egress proxy: \(reason)"),
+                    retryable: true)
             } else {
                 fail(.unreachable("connect failed: \(reason)"), retryable: true)
             }
@@ -153,25 +155,38 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
                         guard case .complete(let answer) = event else { continue }
                         let status = answer.head.status
                         guard (200..<300).contains(status) else {
-                            fail(.proxyFailed(code: "upstream_proxy_refused", message: "the egress proxy refused the tunnel: \(status) \(answer.head.reason)"), retryable: false)
+                            fail(
+                                .proxyFailed(
+                                    code: "upstream_proxy_refused",
+                                    message: "the egress proxy refused the tunnel: \(status) \(answer.head.reason)"), retryable: false)
                             return
                         }
                         tunnelEstablished()
                         return
                     }
                 } catch {
-                    fail(.proxyFailed(code: "upstream_proxy_refused", message: "the egress proxy's answer to CONNECT is invalid: \(error.message)"), retryable: false)
+                    fail(
+                        .proxyFailed(
+                            code: "upstream_proxy_refused", message: "the egress proxy's answer to CONNECT is invalid: \(error.message)"),
+                        retryable: false)
                     return
                 }
             } else if count == 0 {
-                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "the egress proxy closed the connection before opening the tunnel"), retryable: !parser.hasReceivedBytes)
+                fail(
+                    .proxyFailed(
+                        code: "upstream_proxy_unreachable", message: "the egress proxy closed the connection before opening the tunnel"),
+                    retryable: !parser.hasReceivedBytes)
                 return
             } else if errno == EINTR {
                 continue
             } else if errno == EAGAIN || errno == EWOULDBLOCK {
                 return
             } else {
-                fail(.proxyFailed(code: "upstream_proxy_unreachable", message: "the egress proxy connection failed: \(String(cString: strerror(errno)))"), retryable: !parser.hasReceivedBytes)
+                fail(
+                    .proxyFailed(
+                        code: "upstream_proxy_unreachable",
+                        message: "the egress proxy connection failed: \(String(cString: strerror(errno)))"),
+                    retryable: !parser.hasReceivedBytes)
                 return
             }
         }
@@ -302,7 +317,8 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         } else {
             closeAndReport()
         }
-        exchange.succeed(UpstreamResponse(status: answer.head.status, headers: answer.head.headers, body: answer.body, reason: answer.head.reason))
+        exchange.succeed(
+            UpstreamResponse(status: answer.head.status, headers: answer.head.headers, body: answer.body, reason: answer.head.reason))
     }
 
     /// Nothing of an answer arrived: refused, reset or closed first — safe to send again.

@@ -182,7 +182,9 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
             openConnections -= 1
             exchange.beginAttempt()
             client.attemptStarted()
-            exchange.fail(proxy == nil ? .unreachable(message) : .proxyFailed(code: "upstream_proxy_unreachable", message: "egress proxy: \(message)"))
+            exchange.fail(
+                proxy == nil ? .unreachable(message) : .proxyFailed(code: "upstream_proxy_unreachable", message: "egress proxy: \(message)")
+            )
         }
         startWaitingExchange()
     }
@@ -227,7 +229,7 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif

@@ -1,9 +1,9 @@
 import SocketLoop
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A failed read or write on an upstream connection.
