@@ -23,18 +23,30 @@ private func logObject(_ sidecar: SidecarProcessHarness, _ message: String) asyn
 @Suite(.serialized, .timeLimit(.minutes(1))) struct KeyHandlingProcessTests {
     /// With core dumps allowed (so that /proc/PID/environ stays readable to this user too),
     /// the key's bytes are gone from the initial environment; the name stays.
-    @Test func theKeyIsScrubbedFromProcEnviron() async throws {
+    @Test func theKeysAreScrubbedFromProcEnviron() async throws {
+        let dir = try makeTemporaryDirectory()
+        let config = dir.appendingPathComponent("config.json")
+        try
+            #"{"routes":[{"path":"/v5/g2g/edit","defaultAction":"gateway.payment.refund"},{"path":"/v5/merchant/invoice/init","defaultAction":"invoice.init","headerLayout":"invoice","credentials":{"keyEnv":"INVOICE_SECRET_KEY"}}]}"#
+            .write(to: config, atomically: false, encoding: .utf8)
+        let routeSecret = "invoice-route-secret-0123456789abcdef"
         try await withSidecarProcess(
-            arguments: serveArguments(extra: ["--allow-core-dumps", "true"]), environment: ["FREEDOMPAY_KEY": secret]
+            arguments: serveArguments(extra: ["--allow-core-dumps", "true", "--config", config.path]),
+            environment: ["FREEDOMPAY_KEY": secret, "INVOICE_SECRET_KEY": routeSecret]
         ) { sidecar in
-            let started = try await logObject(sidecar, "process protection")
-            #expect(started["scrubbed_environment"] as? String == "FREEDOMPAY_KEY")
+            let protection = try await logObject(sidecar, "process protection")
+            #expect(protection["scrubbed_environment"] as? String == "FREEDOMPAY_KEY,INVOICE_SECRET_KEY")
+            #expect(protection["dumpable"] as? Bool == true, "allowCoreDumps leaves the process dumpable")
             _ = try await sidecar.startedAddress("listen")
+            #expect(sidecar.stdoutLines.contains { $0.contains("allowCoreDumps is true") }, "and serve warns about it")
             let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(sidecar.process.processIdentifier)/environ"))
             #expect(environ.range(of: Data("FREEDOMPAY_KEY=".utf8)) != nil)
-            #expect(environ.range(of: Data(secret.utf8)) == nil)
-            #expect(environ.range(of: Data(secret.prefix(8).utf8)) == nil)
-            #expect(!sidecar.stdoutLines.joined().contains(secret))
+            #expect(environ.range(of: Data("INVOICE_SECRET_KEY=".utf8)) != nil)
+            for value in [secret, routeSecret] {
+                #expect(environ.range(of: Data(value.utf8)) == nil)
+                #expect(environ.range(of: Data(value.prefix(8).utf8)) == nil)
+                #expect(!sidecar.stdoutLines.joined().contains(value))
+            }
         }
     }
 
