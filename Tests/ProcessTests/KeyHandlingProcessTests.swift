@@ -69,6 +69,47 @@ private func logObject(_ sidecar: SidecarProcessHarness, _ message: String) asyn
         }
     }
 
+    /// As root, the sidecar runs as another user (65534) and a second process of that same
+    /// user tries to read its /proc/PID/environ and /proc/PID/mem: refused by default,
+    /// allowed with allowCoreDumps (the control showing the check can fail).
+    @Test func anotherProcessOfTheSameUserCannotReadTheSidecarsProcFiles() async throws {
+        guard getuid() == 0 else {
+            // Not root: this process is that other process of the same user.
+            try await withSidecarProcess(arguments: serveArguments(), environment: ["FREEDOMPAY_KEY": secret]) { sidecar in
+                _ = try await sidecar.startedAddress("listen")
+                #expect(open("/proc/\(sidecar.process.processIdentifier)/environ", O_RDONLY) == -1)
+                #expect(errno == EACCES)
+            }
+            return
+        }
+        let asNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        for allowCoreDumps in [false, true] {
+            try await withSidecarProcess(
+                arguments: serveArguments(extra: ["--allow-core-dumps", String(allowCoreDumps)]), environment: ["FREEDOMPAY_KEY": secret],
+                launcher: asNobody
+            ) { sidecar in
+                _ = try await sidecar.startedAddress("listen")
+                let pid = sidecar.process.processIdentifier
+                for file in ["environ", "mem"] {
+                    let reader = Process()
+                    reader.executableURL = URL(fileURLWithPath: asNobody[0])
+                    reader.arguments = Array(asNobody.dropFirst()) + ["/usr/bin/head", "-c", "1", "/proc/\(pid)/\(file)"]
+                    let errors = Pipe()
+                    reader.standardOutput = Pipe()
+                    reader.standardError = errors
+                    try reader.run()
+                    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    reader.waitUntilExit()
+                    // Once opened, `head` reads /proc/PID/mem at offset 0, which is unmapped: an
+                    // I/O error, not a refusal to open.
+                    let refused = message.contains("cannot open") && message.contains("Permission denied")
+                    #expect(refused == !allowCoreDumps, "\(file), allowCoreDumps \(allowCoreDumps): \(message)")
+                    if file == "environ" { #expect((reader.terminationStatus == 0) == allowCoreDumps) }
+                }
+            }
+        }
+    }
+
     @Test func aDeviceOrAFIFOAsKeyOrConfigFailsCheckConfigAndServeAtOnce() throws {
         let dir = try makeTemporaryDirectory()
         let fifo = dir.appendingPathComponent("fifo").path
