@@ -10,6 +10,8 @@
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
+#   4b. scripts/check-monitoring.sh: promtool check rules on deploy/monitoring/alerts.yaml, and
+#      every metric the Grafana dashboard and the rules name is in a running sidecar's /metrics
 #   5. the release binary built as the Dockerfile builds it (version written in from the
 #      build) needs only the runtime image's libraries, and runs (signs the Card API
 #      known-answer vector, loads every config/*.json preset with check-config, signs the
@@ -42,6 +44,9 @@ scripts/openapi-check.sh .build/debug/freedompay-sidecar
 
 step "deployment linters"
 scripts/lint-deploy.sh
+
+step "monitoring: promtool check rules; every metric the dashboard and rules name is in /metrics"
+scripts/check-monitoring.sh .build/debug/freedompay-sidecar
 
 step "release binary (version from the build) and its runtime libraries"
 kat_dir="$(mktemp -d)"

@@ -29,7 +29,7 @@ import Upstream
 ///   https://docs.freedompay.kg/doc-833002;
 /// - the refund answer `{"id", "amount", "refund_payment": {"id", "status": "process",
 ///   "amount": -…}}` and the response headers `x-request-id`, `x-request-status`,
-///   `x-datetime` (the refund page, summarized in the project's DESIGN.md §1);
+///   `x-datetime`: the refund page, https://docs.freedompay.kz/api-9587009;
 /// - the status fields `clearing_amount`, `refund_amount`, `refund_payments` (the Sync API's
 ///   status answer, `pg_`-prefixed there): https://freedompay.kz/docs-en/merchant-api/after-pay.
 ///

@@ -13,7 +13,8 @@
 ///   `gateway.payment.clearing` (https://docs.freedompay.kz/api-9587011): the published pages
 ///   name the action and the headers, but their body tables did not render in the copies we
 ///   could read. The refund body `{"id": uuid, "amount": number}` is the one in the Async API
-///   overview and its refund example (DESIGN.md §1), whose answer echoes `id` and `amount`.
+///   overview (https://docs.freedompay.kz/overview-650923m0) and its refund example, whose answer
+///   echoes `id` and `amount`.
 ///
 /// Where the docs are silent the schema takes the strict choice, written down per case. The
 /// common rules (see `BodyValidator`):

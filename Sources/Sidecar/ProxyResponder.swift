@@ -65,6 +65,8 @@ final class ProxyResponder: HTTPResponder {
         var upstreamDuration: Duration?
         var attempts = 0
         var errorCode: String?
+        /// The `X-Action` a client asked for and the route refused, as sent (bounded when logged).
+        var refusedAction: String?
     }
 
     func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
@@ -76,6 +78,9 @@ final class ProxyResponder: HTTPResponder {
         do {
             (upstreamRequest, route) = try prepare(request, random: randomBlocks[writer.loop], outcome: &outcome)
         } catch {
+            if error.kind == .actionNotAllowed {
+                outcome.refusedAction = request.head.headers.values(named: "X-Action").first.map { String($0) }
+            }
             finish(request, with: error, outcome: outcome, started: started, writer: writer)
             return
         }
@@ -217,9 +222,11 @@ final class ProxyResponder: HTTPResponder {
     ]
 
     /// One line per request: `info`, or `warning` when the answer is a 5xx (the sidecar's or
-    /// Freedom Pay's), so that failures show at `--log-level warning`. Built only when written.
+    /// Freedom Pay's) or Freedom Pay's 401/403, so that failures show at `--log-level warning`.
+    /// Built only when written.
     private func logRequest(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, duration: Duration) {
-        let level: Logger.Level = response.status >= 500 ? .warning : .info
+        let refusedCredentials = outcome.upstreamStatus == 401 || outcome.upstreamStatus == 403
+        let level: Logger.Level = response.status >= 500 || refusedCredentials ? .warning : .info
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "method": "\(request.head.method)",
@@ -239,6 +246,11 @@ final class ProxyResponder: HTTPResponder {
         if let upstream = outcome.upstreamDuration { metadata["upstream_ms"] = .stringConvertible(upstream.milliseconds) }
         if outcome.attempts > 0 { metadata["upstream_attempts"] = .stringConvertible(outcome.attempts) }
         if let code = outcome.errorCode { metadata["error"] = "\(code)" }
+        if let refused = outcome.refusedAction { metadata["refused_action"] = "\(LogText.bounded(refused, limit: 64))" }
+        if refusedCredentials {
+            metadata["hint"] =
+                "Freedom Pay refused the request's credentials: key or authId wrong (or the key was rotated on one side only, or the kid/alg differ)"
+        }
         logger.log(level: level, "request", metadata: metadata)
     }
 

@@ -118,6 +118,10 @@ extension Setting {
             },
             show: { $0.pinnedPublicKey }),
         Setting(
+            "allowCoreDumps", flag: "allow-core-dumps", env: "FREEDOMPAY_ALLOW_CORE_DUMPS", default: "false",
+            "true keeps the process dumpable and its core limit (for debugging only): a core dump or /proc/PID/mem then holds the key. README 'Process protection'.",
+            apply: { raw, c throws(SettingError) in c.allowCoreDumps = try raw.boolean() }, show: { String($0.allowCoreDumps) }),
+        Setting(
             "upstreamConnectTimeoutSeconds", default: "5", "Seconds to establish TCP and TLS for one attempt.",
             apply: { raw, c throws(SettingError) in c.upstreamConnectTimeout = try raw.number(in: 0.001...1e6) },
             show: { $0.upstreamConnectTimeout.settingText }),

@@ -67,6 +67,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Keep the process dumpable with its core limit (debugging); README "Process protection".
+    public var allowCoreDumps = false
 
     public init() {}
 }

@@ -113,7 +113,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let weak = directory + "/weak"
-        #expect(FileManager.default.createFile(atPath: weak, contents: Data("short".utf8), attributes: [.posixPermissions: 0o640]))
+        #expect(FileManager.default.createFile(atPath: weak, contents: Data("short".utf8), attributes: [.posixPermissions: 0o644]))
         let config = directory + "/config.json"
         try #"""
         {"routes": [
@@ -126,7 +126,7 @@ import Testing
             arguments: ["--config", config, "--upstream", "sandbox", "--auth-id", "1"], environment: ["FREEDOMPAY_KEY": testSecret])
         let report = ConfigurationReport(loaded, environment: [:])
         #expect(
-            report.warnings.contains { $0.hasPrefix("route /weak key file \(weak) is readable by group or others") }, "\(report.warnings)")
+            report.warnings.contains { $0.hasPrefix("route /weak key file \(weak) is readable by others (mode 644") }, "\(report.warnings)")
         #expect(
             report.warnings.contains { $0 == "route /weak key for HS256 is 5 bytes; RFC 7518 §3.2 asks for at least 32" },
             "\(report.warnings)")
