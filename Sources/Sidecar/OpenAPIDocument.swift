@@ -131,7 +131,7 @@ paths:
 
         | X-Action | body schema | preset |
         |---|---|---|
-        | `gateway.payment.status` (the route's default) | `PaymentStatusBody`: exactly one of `id` or `order_id` | `gateway-full` |
+        | `gateway.payment.status` (the route's default) | `PaymentStatusBody`: `id`, `order_id` or both (the read payment page's example sends both) | `gateway-full` |
         | `gateway.request.status` | `RequestStatusBody`: exactly `request_id` | `gateway-full` |
       x-sidecar-actions:
         - action: gateway.payment.status
@@ -152,6 +152,7 @@ paths:
               oneOf:
                 - $ref: '#/components/schemas/PaymentStatusByID'
                 - $ref: '#/components/schemas/PaymentStatusByOrderID'
+                - $ref: '#/components/schemas/PaymentStatusByIDAndOrderID'
                 - $ref: '#/components/schemas/RequestStatusBody'
             examples:
               paymentById:
@@ -160,6 +161,9 @@ paths:
               paymentByOrderId:
                 summary: gateway.payment.status by the merchant's order id
                 value: {order_id: '12345'}
+              paymentByBoth:
+                summary: gateway.payment.status by both, as the read payment page's example (docs.freedompay.kz/api-9587007)
+                value: {id: 01907dac-a93d-776e-b475-cba6a54a4888, order_id: '1234'}
               requestStatus:
                 summary: gateway.request.status (X-Action)
                 value: {request_id: 2ec60bb3-659f-8a6c-94a2-880f2d99631b}
@@ -315,6 +319,20 @@ components:
       additionalProperties: false
       required: [order_id]
       properties:
+        order_id:
+          type: string
+          minLength: 1
+          maxLength: 255
+          pattern: '^[ -~]{1,255}$'
+    PaymentStatusByIDAndOrderID:
+      title: payment-status (id and order_id)
+      description: '`gateway.payment.status` by both, as the read payment page''s example sends them: `id` and `order_id`, each as above.'
+      type: object
+      additionalProperties: false
+      required: [id, order_id]
+      properties:
+        id:
+          $ref: '#/components/schemas/PaymentID'
         order_id:
           type: string
           minLength: 1
