@@ -23,7 +23,7 @@ interface Answer {
   body: string;
 }
 
-async function status(orderId: string): Promise<Answer> {
+async function readStatus(orderId: string): Promise<Answer> {
   // A read moves no money: resending it is always safe, so it needs no Idempotency-Key.
   for (let attempt = 1; ; attempt++) {
     let reason: string;
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   const [orderId] = args;
   let answer: Answer;
   try {
-    answer = await status(orderId);
+    answer = await readStatus(orderId);
   } catch (error) {
     console.error(`gave up after ${MAX_ATTEMPTS} attempts: ${error}`);
     return 1;
