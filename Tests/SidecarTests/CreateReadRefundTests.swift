@@ -34,7 +34,7 @@ import Testing
     func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
 
     @Test func createReadByOrderIDRefundRead() async throws {
-        try await withSidecar(upstream: "sandbox", configure: { $0.routes = SandboxLifecycleTests.routes }) { sidecar in
+        try await withSidecar(upstream: "sandbox", configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
             let client = try LoopbackClient(sidecar.address)
 
             // 1. Create a one-step payment (auto_clearing: true): paid at once.
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func twoStepCreateWaitsForClearing() async throws {
-        try await withSidecar(upstream: "sandbox", configure: { $0.routes = SandboxLifecycleTests.routes }) { sidecar in
+        try await withSidecar(upstream: "sandbox", configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
             let client = try LoopbackClient(sidecar.address)
             let created = try await post(
                 client, "/v5/g2g/create", key: "order-B-7-create",
@@ -101,7 +101,7 @@ import Testing
 
     /// Bodies the sidecar's schemas allow that the sandbox still refuses, as Freedom Pay would.
     @Test func sandboxRefusesWhatOnlyItCanKnow() async throws {
-        try await withSidecar(upstream: "sandbox", configure: { $0.routes = SandboxLifecycleTests.routes }) { sidecar in
+        try await withSidecar(upstream: "sandbox", configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
             let client = try LoopbackClient(sidecar.address)
             let first = try await post(
                 client, "/v5/g2g/create", key: "order-C-1-create", body: Self.createBody(orderID: "C-1", amount: "10", autoClearing: true))

@@ -78,7 +78,7 @@ import Testing
 
     @Test(arguments: examples) func pageExamplePassesThroughGatewayFull(_ example: Example) async throws {
         try await withFakeFreedomPay { upstream, fake in
-            try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.routes = SandboxLifecycleTests.routes }) { sidecar in
+            try await withSidecar(upstream: upstreamURL(upstream), configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
                 let action = example.action.map { "X-Action: \($0)\r\n" } ?? ""
                 try await client.send(

@@ -61,7 +61,7 @@ async function clearing(orderId: string, paymentId: string, amount: number): Pro
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args.length !== 4) {
+  if (args.length !== 3) {
     console.error("usage: node clearing.js ORDER_ID PAYMENT_ID AMOUNT");
     return 2;
   }

@@ -59,7 +59,7 @@ async function readStatus(orderId: string): Promise<Answer> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (args.length !== 4) {
+  if (args.length !== 1) {
     console.error("usage: node status.js ORDER_ID");
     return 2;
   }
