@@ -6,8 +6,12 @@
 /// Sources (Freedom Pay's Gateway API v5, Async API, docs.freedompay.kz; the edit pages say
 /// "Modified at 2025-06-26"):
 /// - `POST /v5/g2g/read`, `X-Action: gateway.payment.status` ("read payment",
-///   https://docs.freedompay.kz/api-9587007): body fields `id` (string, "required if
-///   order_id is not provided") and `order_id` (string, "required if id is not provided").
+///   https://docs.freedompay.kz/api-9587007, and the same on .kg,
+///   https://docs.freedompay.kg/api-13677835): body fields `id` (string, "required if
+///   order_id is not provided") and `order_id` (string, "required if id is not provided");
+///   the example sends both.
+/// - `POST /v5/g2g/create` (create payment): the Async API overview's example body, see
+///   `BodySchema+PaymentCreate.swift`.
 /// - `POST /v5/g2g/edit`, `X-Action: gateway.payment.refund` (https://docs.freedompay.kz/api-9587009),
 ///   `gateway.payment.reverse` (https://docs.freedompay.kz/api-9587010) and
 ///   `gateway.payment.clearing` (https://docs.freedompay.kz/api-9587011): the published pages
