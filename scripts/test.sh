@@ -3,10 +3,11 @@
 #   1. swift test: parser (incl. llhttp conformance), JWS vectors, upstream client,
 #      sidecar integration over loopback, real-process tests (signals, rotation, drain)
 #   2. scripts/tests: the independent verifying upstream's own unit tests
-#   3. scripts/client-roundtrip.sh: the refund clients in examples/ (curl, Python, Node,
-#      PHP, Go, Java; a runtime missing is installed from Debian's packages, or skipped by
-#      name) through the real sidecar to an upstream that verifies every signature on its
-#      own, and through a front that loses answers, to prove they retry with the same key
+#   3. scripts/client-roundtrip.sh: the refund, status read and clearing clients in
+#      examples/ (curl, Python, Node, PHP, Go, Java; a runtime missing is installed from
+#      Debian's packages, or skipped by name) through the real sidecar (gateway-full preset)
+#      to an upstream that verifies every signature on its own, and through a front that
+#      loses answers, to prove they retry with the same key
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose

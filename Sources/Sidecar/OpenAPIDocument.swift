@@ -20,9 +20,10 @@ info:
     error uses is therefore "the sidecar's error, or Freedom Pay's answer with that status".
 
     Presets: by default only refunds on `POST /v5/g2g/edit` are allowed. Reverse and
-    clearing on `/v5/g2g/edit` and everything on `/v5/g2g/read` need a configuration that
-    allows them (`--config config/gateway-full.json`); without it they are answered 403
-    `action_not_allowed` (a disallowed `X-Action`) or 404 `unknown_route` (`/v5/g2g/read`).
+    clearing on `/v5/g2g/edit`, everything on `/v5/g2g/read` and create payment on
+    `/v5/g2g/create` need a configuration that allows them (`--config
+    config/gateway-full.json`); without it they are answered 403 `action_not_allowed` (a
+    disallowed `X-Action`) or 404 `unknown_route` (`/v5/g2g/read`, `/v5/g2g/create`).
     Each operation's `x-sidecar-actions` lists its actions, body schema and preset.
 
     What JSON Schema cannot say about the bodies (the sidecar checks it; see README, "Local
@@ -121,6 +122,86 @@ paths:
           $ref: '#/components/responses/Status505'
         default:
           $ref: '#/components/responses/FreedomPayAnswer'
+  /v5/g2g/create:
+    post:
+      operationId: g2gCreate
+      tags: [gateway]
+      summary: 'Create payment (preset gateway-full; carries card data)'
+      description: |
+        Needs the `gateway-full` preset; by default this path is a 404 `unknown_route`. The
+        body is the Async API overview's example payment object (docs.freedompay.kz/doc-650923),
+        closed at every level; the action name is the sidecar's documented choice (no page
+        prints one). It carries card data: see README, "Create payment and card data (PCI DSS)".
+
+        | X-Action | body schema | preset |
+        |---|---|---|
+        | `gateway.payment.create` (the route's default) | `PaymentCreateBody` | `gateway-full` |
+      x-sidecar-actions:
+        - action: gateway.payment.create
+          schema: payment-create
+          preset: gateway-full
+      parameters:
+        - $ref: '#/components/parameters/XActionCreate'
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/PaymentCreateBody'
+            examples:
+              overview:
+                summary: the Async API overview's example (a test card)
+                value:
+                  amount: 123.42
+                  currency: KZT
+                  description: description
+                  order_id: order_id
+                  user_id: user_id
+                  auto_clearing: true
+                  from:
+                    type: card
+                    card: {name: CARD HOLDER, pan: '4400444400004440', cvc: '123', year: 30, month: 12}
+                    save: true
+                    recurrent: {lifetime: 3}
+                  device: {user_ip: 123.123.123.123}
+                  urls:
+                    check_url: https://webhook.site/2af177da-0d72-4651-a31e-a0ea56ccc8a4
+                    result_url: https://webhook.site/2af177da-0d72-4651-a31e-a0ea56ccc8a4
+      responses:
+        '200':
+          $ref: '#/components/responses/FreedomPayAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/FreedomPayAnswer'
   /v5/g2g/read:
     post:
       operationId: g2gRead
@@ -131,7 +212,7 @@ paths:
 
         | X-Action | body schema | preset |
         |---|---|---|
-        | `gateway.payment.status` (the route's default) | `PaymentStatusBody`: exactly one of `id` or `order_id` | `gateway-full` |
+        | `gateway.payment.status` (the route's default) | `PaymentStatusBody`: `id`, `order_id` or both (the read payment page's example sends both) | `gateway-full` |
         | `gateway.request.status` | `RequestStatusBody`: exactly `request_id` | `gateway-full` |
       x-sidecar-actions:
         - action: gateway.payment.status
@@ -152,6 +233,7 @@ paths:
               oneOf:
                 - $ref: '#/components/schemas/PaymentStatusByID'
                 - $ref: '#/components/schemas/PaymentStatusByOrderID'
+                - $ref: '#/components/schemas/PaymentStatusByIDAndOrderID'
                 - $ref: '#/components/schemas/RequestStatusBody'
             examples:
               paymentById:
@@ -160,6 +242,9 @@ paths:
               paymentByOrderId:
                 summary: gateway.payment.status by the merchant's order id
                 value: {order_id: '12345'}
+              paymentByBoth:
+                summary: gateway.payment.status by both, as the read payment page's example (docs.freedompay.kz/api-9587007)
+                value: {id: 01907dac-a93d-776e-b475-cba6a54a4888, order_id: '1234'}
               requestStatus:
                 summary: gateway.request.status (X-Action)
                 value: {request_id: 2ec60bb3-659f-8a6c-94a2-880f2d99631b}
@@ -210,6 +295,17 @@ components:
         type: string
         enum: [gateway.payment.refund, gateway.payment.reverse, gateway.payment.clearing]
         default: gateway.payment.refund
+    XActionCreate:
+      name: X-Action
+      in: header
+      required: false
+      description: |
+        The Gateway action; defaults to `gateway.payment.create`. Another action than the
+        configuration allows is a 403 `action_not_allowed`.
+      schema:
+        type: string
+        enum: [gateway.payment.create]
+        default: gateway.payment.create
     XActionRead:
       name: X-Action
       in: header
@@ -315,6 +411,70 @@ components:
       additionalProperties: false
       required: [order_id]
       properties:
+        order_id:
+          type: string
+          minLength: 1
+          maxLength: 255
+          pattern: '^[ -~]{1,255}$'
+    PaymentCreateBody:
+      title: payment-create
+      description: '`gateway.payment.create`: the Async API overview''s payment object, closed at every level. Bounds: Sources/Sidecar/BodySchema+PaymentCreate.swift. A refusal never repeats a card field''s value.'
+      type: object
+      additionalProperties: false
+      required: [amount, currency, description, order_id, auto_clearing, from]
+      properties:
+        amount:
+          $ref: '#/components/schemas/Amount'
+        currency: {type: string, pattern: '^[A-Z]{3}$'}
+        description: {type: string, minLength: 1, maxLength: 256, pattern: '^[^\u0000-\u001f\u007f-\u009f]+$'}
+        order_id: {type: string, minLength: 1, maxLength: 255, pattern: '^[ -~]{1,255}$'}
+        user_id: {type: string, pattern: '^[A-Za-z0-9_-]{1,50}$'}
+        auto_clearing: {type: boolean}
+        from:
+          type: object
+          additionalProperties: false
+          required: [type, card]
+          properties:
+            type: {type: string, const: card}
+            card:
+              type: object
+              additionalProperties: false
+              required: [name, pan, cvc, year, month]
+              properties:
+                name: {type: string, pattern: "^[A-Za-z .'-]{1,100}$"}
+                pan: {type: string, pattern: '^[0-9]{13,19}$'}
+                cvc: {type: string, pattern: '^[0-9]{3,4}$'}
+                year: {type: integer, minimum: 0, maximum: 99}
+                month: {type: integer, minimum: 1, maximum: 12}
+            save: {type: boolean}
+            recurrent:
+              type: object
+              additionalProperties: false
+              required: [lifetime]
+              properties:
+                lifetime: {type: integer, minimum: 1, maximum: 156}
+        device:
+          type: object
+          additionalProperties: false
+          required: [user_ip]
+          properties:
+            user_ip: {type: string, format: ipv4, pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$'}
+        urls:
+          type: object
+          additionalProperties: false
+          minProperties: 1
+          properties:
+            check_url: {type: string, maxLength: 255, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[!-~]*$'}
+            result_url: {type: string, maxLength: 255, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[!-~]*$'}
+    PaymentStatusByIDAndOrderID:
+      title: payment-status (id and order_id)
+      description: '`gateway.payment.status` by both, as the read payment page''s example sends them: `id` and `order_id`, each as above.'
+      type: object
+      additionalProperties: false
+      required: [id, order_id]
+      properties:
+        id:
+          $ref: '#/components/schemas/PaymentID'
         order_id:
           type: string
           minLength: 1

@@ -90,11 +90,11 @@ import Testing
         ),
         (
             #"[{"path":"/a","defaultAction":"x","body":"refunds"}]"#,
-            "route 1 (/a): body 'refunds' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, json-object"
+            "route 1 (/a): body 'refunds' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, payment-create, json-object"
         ),
         (
             #"[{"path":"/a","defaultAction":"x","actions":{"x":{"body":"nope"}}}]"#,
-            "route 1 (/a): action 'x': body 'nope' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, json-object"
+            "route 1 (/a): action 'x': body 'nope' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, payment-create, json-object"
         ),
         (
             #"[{"path":"/a","defaultAction":"x","actions":{"x":{"schema":"refund"}}}]"#,
