@@ -67,6 +67,10 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Request ids remembered per process to refuse a key reused for another operation
+    /// (`IdempotencyRecord`), and for how many seconds each counts.
+    public var idempotencyRecordLimit = 100_000
+    public var idempotencyRecordMaxAge = 86_400.0
 
     public init() {}
 }
