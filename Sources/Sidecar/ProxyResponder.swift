@@ -123,7 +123,7 @@ final class ProxyResponder: HTTPResponder {
             metrics.requestFinished(
                 on: loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode,
                 duration: duration)
-            logRequest(head, response: response, outcome: outcome, duration: duration)
+            logRequest(HTTPRequest(head: head, body: []), response: response, outcome: outcome, duration: duration)
             return response
         }
     }
@@ -149,7 +149,7 @@ final class ProxyResponder: HTTPResponder {
         metrics.requestFinished(
             on: writer.loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode,
             duration: duration)
-        logRequest(request.head, response: response, outcome: outcome, duration: duration)
+        logRequest(request, response: response, outcome: outcome, duration: duration)
         writer.send(response)
     }
 
@@ -271,11 +271,11 @@ final class ProxyResponder: HTTPResponder {
 
     /// One line per request: `info`, or `warning` when the answer is a 5xx (the sidecar's or
     /// Freedom Pay's), so that failures show at `--log-level warning`. Built only when written.
-    private func logRequest(_ head: HTTPRequestHead, response: HTTPResponse, outcome: Outcome, duration: Duration) {
+    private func logRequest(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, duration: Duration) {
         let level: Logger.Level = response.status >= 500 ? .warning : .info
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
-            "method": "\(head.method)",
+            "method": "\(request.head.method)",
             "route": "\(outcome.route)",
             "action": "\(outcome.action)",
             "status": .stringConvertible(response.status),
@@ -283,9 +283,9 @@ final class ProxyResponder: HTTPResponder {
             "duration_ms": .stringConvertible(duration.milliseconds),
         ]
         if outcome.errorCode == SidecarErrorCode.unknownRoute.rawValue {
-            metadata["path"] = "\(LogText.bounded(String(head.path)))"
+            metadata["path"] = "\(LogText.bounded(String(request.head.path)))"
         }
-        if let traceID = ProxyResponder.traceID(in: head.headers) { metadata["trace_id"] = "\(traceID)" }
+        if let traceID = ProxyResponder.traceID(in: request.head.headers) { metadata["trace_id"] = "\(traceID)" }
         if let id = outcome.requestID { metadata["request_id"] = "\(id)" }
         if let source = outcome.requestIDSource { metadata["request_id_source"] = "\(source.rawValue)" }
         if let status = outcome.upstreamStatus { metadata["upstream_status"] = .stringConvertible(status) }
