@@ -36,10 +36,10 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
         switch self {
         case .malformedRequest, .invalidRequest, .invalidBody, .invalidRequestID: 400
         case .actionNotAllowed: 403
-        case .idempotencyKeyRequired: 428
-        case .idempotencyKeyReused: 422
         case .unknownRoute: 404
         case .methodNotAllowed: 405
+        case .idempotencyKeyReused: 422
+        case .idempotencyKeyRequired: 428
         case .requestTimeout: 408
         case .lengthRequired: 411
         case .bodyTooLarge: 413
