@@ -27,12 +27,12 @@ public struct Route: Sendable, Equatable {
     public var allowedActions: [String]
     /// The body schema of each allowed action.
     public var schemas: [String: BodySchema]
-    /// JOSE header field names for this API (the Gateway's by default).
-    public var headerLayout: JOSEHeaderLayout
-    public var credentials: RouteCredentials
     /// The actions the configuration marks `"idempotency"`; every other action gets
     /// `IdempotencyRequirement.defaultRequirement(forAction:)` (see `idempotency(for:)`).
     public var idempotencyMarks: [String: IdempotencyRequirement]
+    /// JOSE header field names for this API (the Gateway's by default).
+    public var headerLayout: JOSEHeaderLayout
+    public var credentials: RouteCredentials
 
     /// The shorthand form: `body` for every action, or (nil) each action's
     /// `BodySchema.defaultSchema(forAction:)`, else `json-object`.
