@@ -14,7 +14,9 @@ struct BodyValidator: Sendable {
     /// 2^53: from here on a double no longer holds every integer.
     private static let exactIntegerLimit = 9_007_199_254_740_992.0
 
-    func validate(_ body: [UInt8], schema: BodySchema) throws(SidecarError) {
+    /// The parsed body, for `OperationFingerprint`, once it fits `schema`.
+    @discardableResult
+    func validate(_ body: [UInt8], schema: BodySchema) throws(SidecarError) -> JSONValue {
         let value: JSONValue
         do {
             value = try StrictJSON.parse(body)
@@ -29,6 +31,7 @@ struct BodyValidator: Sendable {
         } else {
             try validateOpen(value, path: [])
         }
+        return value
     }
 
     // MARK: Closed schemas

@@ -26,6 +26,18 @@ info:
     disallowed `X-Action`) or 404 `unknown_route` (`/v5/g2g/read`, `/v5/g2g/create`).
     Each operation's `x-sidecar-actions` lists its actions, body schema and preset.
 
+    Request ids (README, "Request ids and retries"): send `Idempotency-Key` or
+    `X-Request-Id`, not both (400 `invalid_request_id`). An action not marked
+    `"idempotency": "optional"` in the route configuration (every action but the reads
+    `gateway.payment.status` and `gateway.request.status`) without either is a 428
+    `idempotency_key_required`, decided from the headers before `100 Continue`. A key or
+    id already used in this sidecar process for a different operation (other fields as
+    the body schema reads them, action or path) is a 422 `idempotency_key_reused`; the
+    same operation again is forwarded and Freedom Pay replays its answer. That record is
+    per replica; Freedom Pay's idempotency on `X-Request-Id` is the guarantee across them.
+    Order of checks: framing and limits, 404, 405, 415, 403, 400 `invalid_request_id`,
+    428, 400 `invalid_body`, 422, forward.
+
     What JSON Schema cannot say about the bodies (the sidecar checks it; see README, "Local
     API"): the JSON text is parsed strictly (duplicate keys, invalid UTF-8, trailing data
     are refused); `amount` must be written in plain decimal notation (no exponent, no sign,
@@ -57,6 +69,9 @@ paths:
         | `gateway.payment.refund` (default) | `RefundBody` | default |
         | `gateway.payment.reverse` | `ReverseBody` | `gateway-full` |
         | `gateway.payment.clearing` | `ClearingBody` | `gateway-full` |
+
+        Every action here moves money: `Idempotency-Key` or `X-Request-Id` is required
+        (428 `idempotency_key_required` without either).
       x-sidecar-actions:
         - action: gateway.payment.refund
           schema: refund
@@ -100,6 +115,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -108,6 +125,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -132,6 +151,8 @@ paths:
         body is the Async API overview's example payment object (docs.freedompay.kz/doc-650923),
         closed at every level; the action name is the sidecar's documented choice (no page
         prints one). It carries card data: see README, "Create payment and card data (PCI DSS)".
+        Creating a payment moves money: `Idempotency-Key` or `X-Request-Id` is required
+        (428 `idempotency_key_required` without either).
 
         | X-Action | body schema | preset |
         |---|---|---|
@@ -180,6 +201,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -188,6 +211,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -209,6 +234,8 @@ paths:
       summary: 'Payment status or request status (preset gateway-full)'
       description: |
         Needs the `gateway-full` preset; by default this path is a 404 `unknown_route`.
+        Both actions are reads (`"idempotency": "optional"`): without `Idempotency-Key` or
+        `X-Request-Id` the sidecar generates a UUIDv7.
 
         | X-Action | body schema | preset |
         |---|---|---|
@@ -259,6 +286,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -267,6 +296,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -323,9 +354,11 @@ components:
       required: false
       description: |
         The request id sent to Freedom Pay, used as is (Freedom Pay answers a repeated id with
-        the original response). Takes precedence over `Idempotency-Key`. Not a UUID, or
-        repeated: 400 `invalid_request_id`. Without it and without `Idempotency-Key` the
-        sidecar generates a UUIDv7.
+        the original response). Not a UUID, repeated, or sent together with
+        `Idempotency-Key`: 400 `invalid_request_id`. Without it and without
+        `Idempotency-Key`: 428 `idempotency_key_required` on an action that moves money
+        (every action not marked optional), else a generated UUIDv7. Reused in this process
+        for a different operation: 422 `idempotency_key_reused`.
       schema:
         $ref: '#/components/schemas/UUIDText'
     IdempotencyKey:
@@ -335,8 +368,10 @@ components:
       description: |
         1 to 255 visible ASCII characters, mapped to a UUIDv8 request id derived from the
         merchant id, the route path, the action and the key (README, "Local API"): the same
-        key on the same operation always gives the same id. Invalid or repeated: 400
-        `invalid_request_id`.
+        key on the same operation always gives the same id. Invalid, repeated, or sent
+        together with `X-Request-Id`: 400 `invalid_request_id`. One of the two is required on
+        an action that moves money (428 `idempotency_key_required`). Reused in this process
+        for a different operation: 422 `idempotency_key_reused`.
       schema:
         type: string
         pattern: '^[!-~]{1,255}$'
@@ -497,6 +532,8 @@ components:
         - invalid_request
         - invalid_body
         - invalid_request_id
+        - idempotency_key_required
+        - idempotency_key_reused
         - action_not_allowed
         - unknown_route
         - method_not_allowed
@@ -567,6 +604,14 @@ components:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
         - properties: {error: {properties: {code: {const: action_not_allowed}}}}
+    Error422:
+      allOf:
+        - $ref: '#/components/schemas/SidecarError'
+        - properties: {error: {properties: {code: {const: idempotency_key_reused}}}}
+    Error428:
+      allOf:
+        - $ref: '#/components/schemas/SidecarError'
+        - properties: {error: {properties: {code: {const: idempotency_key_required}}}}
     Error404:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
@@ -643,7 +688,8 @@ components:
       description: |
         Sidecar (`X-Sidecar-Error`): `malformed_request` (broken HTTP framing; connection
         closed), `invalid_request` (Host, query string, target, repeated `X-Action`),
-        `invalid_body` (the body does not match its action's schema), `invalid_request_id`.
+        `invalid_body` (the body does not match its action's schema), `invalid_request_id`
+        (bad or repeated `X-Request-Id` or `Idempotency-Key`, or both sent).
         Otherwise Freedom Pay's 400, passed through.
       headers:
         X-Sidecar-Error:
@@ -738,6 +784,36 @@ components:
           schema:
             anyOf:
               - $ref: '#/components/schemas/Error415'
+              - $ref: '#/components/schemas/FreedomPayBody'
+    Status422:
+      description: |
+        Sidecar: `idempotency_key_reused` (the `Idempotency-Key` or `X-Request-Id` was already
+        used in this process for a different operation; nothing forwarded; per replica).
+        Otherwise Freedom Pay's 422 (e.g. the sandbox's `refund_amount_exceeded`).
+      headers:
+        X-Sidecar-Error:
+          schema: {type: string, const: idempotency_key_reused}
+        X-Request-Id:
+          $ref: '#/components/headers/XRequestId'
+      content:
+        application/json:
+          schema:
+            anyOf:
+              - $ref: '#/components/schemas/Error422'
+              - $ref: '#/components/schemas/FreedomPayBody'
+    Status428:
+      description: |
+        Sidecar: `idempotency_key_required` (an action that moves money, or is not known to be
+        a read, without `Idempotency-Key` or `X-Request-Id`; decided from the headers, before
+        `100 Continue`; nothing forwarded). Otherwise Freedom Pay's 428.
+      headers:
+        X-Sidecar-Error:
+          schema: {type: string, const: idempotency_key_required}
+      content:
+        application/json:
+          schema:
+            anyOf:
+              - $ref: '#/components/schemas/Error428'
               - $ref: '#/components/schemas/FreedomPayBody'
     Status431:
       description: 'Sidecar: `headers_too_large` (request head over 16 KiB or over 100 fields).'

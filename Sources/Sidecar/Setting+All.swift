@@ -142,6 +142,16 @@ extension Setting {
             apply: { raw, c throws(SettingError) in c.maxQueuedUpstream = try raw.integer(in: 1...1_000_000) },
             show: { String($0.maxQueuedUpstream) }),
         Setting(
+            "idempotencyRecordLimit", default: "100000",
+            "Request ids this process remembers, each with a keyed hash of its operation, to refuse a key reused for another operation (422); the oldest is forgotten first.",
+            apply: { raw, c throws(SettingError) in c.idempotencyRecordLimit = try raw.integer(in: 1...10_000_000) },
+            show: { String($0.idempotencyRecordLimit) }),
+        Setting(
+            "idempotencyRecordMaxAgeSeconds", default: "86400",
+            "Seconds a remembered request id counts; expired entries are dropped lazily, with no timer.",
+            apply: { raw, c throws(SettingError) in c.idempotencyRecordMaxAge = try raw.number(in: 1...1e8) },
+            show: { $0.idempotencyRecordMaxAge.settingText }),
+        Setting(
             "maxHeaderBytes", default: "16384", "Largest request head (then 431).",
             apply: { raw, c throws(SettingError) in c.limits.maxHeaderBytes = try raw.integer(in: 1...1_000_000) },
             show: { String($0.limits.maxHeaderBytes) }),
