@@ -3,7 +3,7 @@ import Foundation
 import HTTP1
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A request as the TLS test server parsed it.
