@@ -149,7 +149,8 @@ struct AnswerIntegrityTests {
         }
         defer { server.stop() }
         let logs = LogCapture()
-        try await withSidecar(upstream: server.baseURL, logs: logs, configure: { $0.eventLoops = 1 }) { sidecar in
+        let oneLoop: (inout SidecarConfiguration) -> Void = { $0.eventLoops = 1 }
+        try await withSidecar(upstream: server.baseURL, logs: logs, configure: oneLoop) { sidecar in
             let client = try LoopbackClient(sidecar.address)
             for number in 0..<2 {
                 let refund = KeyedRefund(caller: 0, number: number)
