@@ -870,7 +870,7 @@ components:
               - $ref: '#/components/schemas/Error502'
               - $ref: '#/components/schemas/FreedomPayBody'
     Status503:
-      description: 'Sidecar: `overloaded` (too many upstream requests in progress or connections) or `not_ready` (no usable key). Retry with the same key. Otherwise Freedom Pay''s 503.'
+      description: 'Sidecar: `overloaded` (too many upstream requests in progress, connections, or request bodies held at once) or `not_ready` (no usable key). Retry with the same key. Otherwise Freedom Pay''s 503.'
       headers:
         X-Sidecar-Error:
           schema: {type: string, enum: [overloaded, not_ready]}

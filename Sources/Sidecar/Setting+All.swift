@@ -65,7 +65,7 @@ extension Setting {
             show: { $0.upstreamTimeout.settingText }),
         Setting(
             "headerTimeoutSeconds", flag: "header-timeout", env: "FREEDOMPAY_HEADER_TIMEOUT", default: "10",
-            "Seconds from a request's first byte until it is complete (then 408).",
+            "Seconds until a request is complete (then 408; a connection that sent nothing is closed silently): from accept on a new connection, from its first byte on a kept-alive one.",
             apply: { raw, c throws(SettingError) in c.headerTimeout = try raw.number(in: 0.001...1e6) },
             show: { $0.headerTimeout.settingText }),
         Setting(
@@ -133,6 +133,16 @@ extension Setting {
             "maxConnections", default: "1024", "Client connections open at once.",
             apply: { raw, c throws(SettingError) in c.maxConnections = try raw.integer(in: 1...1_000_000) },
             show: { String($0.maxConnections) }),
+        Setting(
+            "maxAdminConnections", default: "64",
+            "Admin listener connections open at once; idle or silent ones are closed first to make room.",
+            apply: { raw, c throws(SettingError) in c.maxAdminConnections = try raw.integer(in: 1...1_000_000) },
+            show: { String($0.maxAdminConnections) }),
+        Setting(
+            "maxBufferedBodyBytes", default: "16777216",
+            "Request body bytes all connections may hold at once, reserved from Content-Length when a head arrives; past it 503 overloaded.",
+            apply: { raw, c throws(SettingError) in c.maxBufferedBodyBytes = try raw.integer(in: 1...1_000_000_000) },
+            show: { String($0.maxBufferedBodyBytes) }),
         Setting(
             "maxConcurrentUpstream", default: "64", "Upstream requests in flight at once (also the upstream connection limit).",
             apply: { raw, c throws(SettingError) in c.maxConcurrentUpstream = try raw.integer(in: 1...1_000_000) },
