@@ -99,6 +99,34 @@ import Testing
         }
     }
 
+    /// Create payment moves money, so #11's rules apply: no key is a 428 and nothing is
+    /// created; a key names one payment, so the same key with another body is a 422.
+    @Test func createPaymentNeedsAKeyThatNamesOnePayment() async throws {
+        try await withSidecar(upstream: "sandbox", configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            func send(key: String?, body: String) async throws -> ReceivedResponse {
+                let keyHeader = key.map { "Idempotency-Key: \($0)\r\n" } ?? ""
+                try await client.send(
+                    "POST /v5/g2g/create HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(keyHeader)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                )
+                return try await client.readResponse()
+            }
+            let unkeyed = try await send(key: nil, body: Self.createBody(orderID: "E-1", amount: "10", autoClearing: true))
+            #expect(unkeyed.status == 428)
+            #expect(unkeyed.header("X-Sidecar-Error") == "idempotency_key_required")
+            let notCreated = try await post(client, "/v5/g2g/read", body: #"{"order_id":"E-1"}"#)
+            #expect(notCreated.status == 404, "nothing reached the sandbox")
+
+            let first = try await send(key: "order-E-1-create", body: Self.createBody(orderID: "E-1", amount: "10", autoClearing: true))
+            #expect(first.status == 200)
+            let other = try await send(key: "order-E-1-create", body: Self.createBody(orderID: "E-1", amount: "20", autoClearing: true))
+            #expect(other.status == 422)
+            #expect(other.header("X-Sidecar-Error") == "idempotency_key_reused")
+            let read = try await post(client, "/v5/g2g/read", body: #"{"order_id":"E-1"}"#)
+            #expect(number(read.json["amount"]) == 10)
+        }
+    }
+
     /// Card data (README, "Create payment and card data (PCI DSS)"): at the most verbose log
     /// level, neither an accepted create payment nor a refused one puts the card's number or
     /// holder name in any log line, and the refusal and the sandbox's answer do not repeat them.
