@@ -32,7 +32,8 @@ import Testing
 
     static let examples: [Example] = [
         Example(
-            page: "Async API · Overview, https://docs.freedompay.kz/doc-650923 (the X-JWS-Signature example's body)",
+            page:
+                "Async API · Overview, https://docs.freedompay.kz/doc-650923 as published on https://691vi5ab6p.apidog.io/doc-650923 (the X-JWS-Signature example's body, card 4400444400004440)",
             path: "/v5/g2g/create", action: nil, expectedAction: "gateway.payment.create",
             body: """
                 {
