@@ -60,6 +60,19 @@ import Testing
         #expect(found.contains { $0.contains(expected) }, "\(found)")
     }
 
+    @Test func signRefusesAPgSigRoute() throws {
+        var configuration = SidecarConfiguration()
+        configuration.authID = testMerchant
+        configuration.key = .inline(Array(testSecret.utf8))
+        configuration.routes = try decode(#"[{"path":"/init_payment.php","signature":"pg_sig"}]"#)
+        #expect {
+            _ = try SigningRequest(
+                configuration: configuration, route: "/init_payment.php", action: nil, uri: nil, headerLayout: nil, method: "POST")
+        } throws: { error in
+            (error as? StartupError)?.description.contains("is signed with pg_sig") == true
+        }
+    }
+
     @Test func aPgSigRouteNeedsASecretNotAPEMKey() throws {
         var configuration = SidecarConfiguration()
         configuration.authID = testMerchant
