@@ -99,6 +99,25 @@ final class RecordingUpstream: UpstreamClient {
         }
     }
 
+    /// With the caller's salt the body sent is fixed: pinned byte for byte, its pg_sig from
+    /// Python (`hashlib.md5("init_payment.php;25;Заказ 1;123456;23;molbulak;" + testSecret)`).
+    @Test func theBodySentIsPinnedByteForByte() async throws {
+        let upstream = RecordingUpstream { _ in [] }
+        try await withMerchantSidecar(upstream: upstream) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(
+                formRequest(
+                    "/init_payment.php", "pg_order_id=23&pg_amount=25&pg_description=%D0%97%D0%B0%D0%BA%D0%B0%D0%B7+1&pg_salt=molbulak",
+                    headers: "Idempotency-Key: order-23-create\r\n"))
+            #expect(try await client.readResponse().status == 200)
+            let sent = try #require(upstream.requests.first)
+            #expect(
+                String(decoding: sent.body, as: UTF8.self)
+                    == "pg_order_id=23&pg_amount=25&pg_description=%D0%97%D0%B0%D0%BA%D0%B0%D0%B7%201&pg_salt=molbulak"
+                    + "&pg_merchant_id=123456&pg_sig=229b43e63411954302a5bbaf6db59c7d")
+        }
+    }
+
     @Test func theCallersSaltAndSameMerchantIDAreKeptInPlace() async throws {
         let upstream = RecordingUpstream { _ in [] }
         try await withMerchantSidecar(upstream: upstream) { sidecar in
@@ -225,6 +244,26 @@ final class RecordingUpstream: UpstreamClient {
             for (result, count) in [("verified", 1), ("invalid", 1), ("absent", 1)] {
                 #expect(metrics.contains("freedompay_sidecar_merchant_answer_signatures_total{result=\"\(result)\"} \(count)"))
             }
+        }
+    }
+
+    /// A refund whose connection is reset after it was sent is not sent again (a JWS route's
+    /// would be, with the same request id): 502, one request upstream.
+    @Test func aResetAfterSendingIsNotResent() async throws {
+        let server = try TestServer(handler: { _, connection in
+            connection.reset()
+            return false
+        })
+        defer { server.stop() }
+        try await withSidecar(upstream: server.baseURL, configure: { $0.routes = (try? merchantAPIRoutes()) ?? RouteTable([]) }) {
+            sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(formRequest("/revoke.php", "pg_payment_id=1&pg_refund_amount=5", headers: "Idempotency-Key: r-1\r\n"))
+            let response = try await client.readResponse()
+            #expect(response.status == 502)
+            #expect(response.header("X-Sidecar-Error") == "upstream_unreachable")
+            #expect(server.requests.count == 1)
+            #expect(server.requests.first?.requestLine == "POST /revoke.php HTTP/1.1")
         }
     }
 
