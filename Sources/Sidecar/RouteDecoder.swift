@@ -9,7 +9,6 @@ enum RouteDecoder {
     static let routeKeys = [
         "path", "defaultAction", "actions", "allowedActions", "body", "headerLayout", "credentials", "signature", "moneyMoving",
     ]
-    /// `idempotency` ("required" | "optional") is the idempotency policy's (README "Routes").
     static let actionKeys = ["body", "idempotency"]
     static let credentialKeys = ["authId", "alg", "keyFile", "keyEnv", "kid"]
 
@@ -136,8 +135,12 @@ enum RouteDecoder {
             }
         }
 
+        let idempotencyMarks = object["actions"].map { decodeIdempotencyMarks($0, problems: &problems) } ?? [:]
+
         guard let path, let defaultAction, let actions, problems.isEmpty else { return nil }
-        var route = Route(path: path, defaultAction: defaultAction, actions: actions, headerLayout: layout, credentials: credentials)
+        var route = Route(
+            path: path, defaultAction: defaultAction, actions: actions, headerLayout: layout, credentials: credentials,
+            idempotencyMarks: idempotencyMarks)
         route.signature = signature
         route.moneyMoving = moneyMoving
         return route
@@ -196,10 +199,6 @@ enum RouteDecoder {
             let unknown = unknownKeys(options, valid: actionKeys, in: "action '\(name)': ")
             problems += unknown
             if !unknown.isEmpty { valid = false }
-            if let idempotency = options["idempotency"], idempotency != .string("required") && idempotency != .string("optional") {
-                problems.append("action '\(name)': idempotency \(shown(idempotency)) is not valid; valid: required, optional")
-                valid = false
-            }
             if let body = options["body"] {
                 if let schema = schema(body, problems: &problems, action: name) {
                     actions.append((name, schema))
@@ -211,6 +210,23 @@ enum RouteDecoder {
             }
         }
         return valid ? actions : nil
+    }
+
+    /// Each action's `"idempotency": "required" | "optional"`, where given (`actions` entries
+    /// that are not objects are reported by `decodeActions`).
+    static func decodeIdempotencyMarks(_ value: JSONValue, problems: inout [String]) -> [String: IdempotencyRequirement] {
+        guard case .object(let object) = value else { return [:] }
+        var marks: [String: IdempotencyRequirement] = [:]
+        for name in object.keys.sorted() {
+            guard case .object(let options)? = object[name], let mark = options["idempotency"] else { continue }
+            if case .string(let text) = mark, let requirement = IdempotencyRequirement(rawValue: text) {
+                marks[name] = requirement
+            } else {
+                let valid = IdempotencyRequirement.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append("action '\(name.prefix(64))': idempotency \(shown(mark)) is not valid; valid: \(valid)")
+            }
+        }
+        return marks
     }
 
     static func decodeCredentials(_ value: JSONValue, problems: inout [String]) -> RouteCredentials {

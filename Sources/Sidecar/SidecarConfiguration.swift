@@ -53,6 +53,10 @@ public struct SidecarConfiguration: Sendable, Equatable {
     public var eventLoops: Int?
     public var maxConcurrentUpstream = 64
     public var maxQueuedUpstream = 256
+    /// Request ids remembered per process to refuse a key reused for another operation
+    /// (`IdempotencyRecord`), and for how many seconds each counts.
+    public var idempotencyRecordLimit = 100_000
+    public var idempotencyRecordMaxAge = 86_400.0
     /// Seconds between checks of the key file for a rotated secret.
     public var keyReloadInterval = 2.0
     public var logLevel = Logger.Level.info
@@ -69,6 +73,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     public var upstreamProxyCredentialsFile: String?
     /// Merchant API answers whose `pg_sig` does not verify become 502 `upstream_bad_signature`.
     public var rejectUnverifiedAnswers = false
+    /// Keep the process dumpable with its core limit (debugging); README "Process protection".
+    public var allowCoreDumps = false
 
     public init() {}
 }

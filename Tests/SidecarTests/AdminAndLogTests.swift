@@ -51,8 +51,13 @@ import Testing
             #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = metrics.bodyText
             #expect(
-                text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200",source="upstream"} 1"#))
-            #expect(text.contains(#"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403",source="sidecar",code="action_not_allowed"} 1"#))
+                text.contains(
+                    #"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="gateway.payment.refund",status="200",source="upstream"} 1"#
+                ))
+            #expect(
+                text.contains(
+                    #"freedompay_sidecar_requests_total{route="/v5/g2g/edit",action="-",status="403",source="sidecar",code="action_not_allowed"} 1"#
+                ))
             #expect(text.contains(#"freedompay_sidecar_request_duration_seconds_count{route="/v5/g2g/edit"} 2"#))
             #expect(text.contains(#"freedompay_sidecar_upstream_duration_seconds_count{route="/v5/g2g/edit"} 1"#))
             #expect(text.contains("freedompay_sidecar_requests_in_flight 0"))
@@ -67,7 +72,7 @@ import Testing
             let client = try LoopbackClient(sidecar.address)
             let body = #"{"id":"\#(paymentID)","amount":100}"#
             let requestID = "00000000-0000-4000-8000-0000000000cc"
-            try await client.send(refundRequest(body: body, extraHeaders: "X-Request-Id: \(requestID)\r\n"))
+            try await client.send(refundRequest(body: body, idempotencyKey: nil, extraHeaders: "X-Request-Id: \(requestID)\r\n"))
             #expect(try await client.readResponse().status == 200)
             try await client.send(refundRequest(body: "{}"))
             #expect(try await client.readResponse().status == 400)

@@ -3,30 +3,32 @@ import MerchantAPI
 import Upstream
 
 extension ProxyResponder {
-    /// A `pg_sig` route's request: the form read and checked, `pg_merchant_id`, `pg_salt`
-    /// (and `pg_idempotency_key` where documented) added, `pg_sig` computed, sent as a
-    /// single-use exchange (a fresh connection, never resent after a byte was written).
-    func prepareMerchantAPI(_ request: HTTPRequest, route: Route, random: RandomBlock, outcome: inout Outcome) throws(SidecarError)
+    /// A `pg_sig` route takes a form: one `Content-Type`, urlencoded or multipart (else 415).
+    func checkMerchantContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
+        let types = headers.values(named: "Content-Type")
+        guard types.count == 1, (try? FormContentType(String(types[0]))) != nil else {
+            throw SidecarError(
+                .unsupportedMediaType,
+                message: "Content-Type must be application/x-www-form-urlencoded or multipart/form-data with a boundary")
+        }
+    }
+
+    /// A `pg_sig` route's request after the head's checks (`checkHead`): the form read and
+    /// checked, `pg_merchant_id`, `pg_salt` (and `pg_idempotency_key` where documented)
+    /// added, `pg_sig` computed, sent as a single-use exchange (a fresh connection, never
+    /// resent once a byte was written).
+    func prepareMerchantAPI(_ request: HTTPRequest, route: Route, signing: Signing, outcome: Outcome) throws(SidecarError)
         -> UpstreamRequest
     {
         let head = request.head
-        let types = head.headers.values(named: "Content-Type")
-        guard types.count == 1 else {
-            throw SidecarError(
-                .unsupportedMediaType, message: "Content-Type must be application/x-www-form-urlencoded or multipart/form-data")
+        guard let form = signing.merchantForm, let contentType = head.headers.values(named: "Content-Type").first else {
+            throw .unknownRoute
         }
-        let action = try self.action(for: route, headers: head.headers)
-        outcome.action = action
-        guard let signing = signing[route.path], let form = signing.merchantForm else { throw .unknownRoute }
-        // The local request id (logs, X-Request-Id to the client); the Merchant API has none.
-        let assigned = try signing.requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
-        outcome.requestID = assigned.id
-        outcome.requestIDSource = assigned.source
         guard let secret = signing.keyStore.key.sharedSecret else { throw .notReady }
         let idempotencyKey: String? =
-            assigned.source == .idempotencyKey ? head.headers.values(named: "Idempotency-Key").first.map { String($0) } : nil
+            outcome.requestIDSource == .idempotencyKey ? head.headers.values(named: "Idempotency-Key").first.map { String($0) } : nil
         let body = try form.signedBody(
-            body: request.body, contentType: String(types[0]), idempotencyKey: idempotencyKey, secret: secret, salt: MerchantSalt.make)
+            body: request.body, contentType: String(contentType), idempotencyKey: idempotencyKey, secret: secret, salt: MerchantSalt.make)
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"),
             HTTPHeader(name: "User-Agent", value: userAgent),
