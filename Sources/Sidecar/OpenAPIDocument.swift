@@ -360,6 +360,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -420,6 +422,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -480,6 +484,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -540,6 +546,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -600,6 +608,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -660,6 +670,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
