@@ -17,7 +17,7 @@ final class ProxyResponder: HTTPResponder {
     private let validator = BodyValidator()
     /// Which operation each forwarded request id was for, and the key that hashes them.
     let idempotencyRecord: IdempotencyRecord
-    private let fingerprints = OperationFingerprint.Hasher()
+    let fingerprints = OperationFingerprint.Hasher()
     /// Random bytes for generated request ids, one block per event loop.
     private let randomBlocks: LoopLocal<RandomBlock>
 

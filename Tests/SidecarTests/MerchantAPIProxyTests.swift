@@ -208,6 +208,25 @@ final class RecordingUpstream: UpstreamClient {
         }
     }
 
+    /// The same Idempotency-Key on another form is a 422 (per replica), nothing forwarded;
+    /// on the same form (another salt) it is sent again: the Merchant API has no request id.
+    @Test func aKeyReusedForAnotherFormIs422() async throws {
+        let upstream = RecordingUpstream { _ in [] }
+        try await withMerchantSidecar(upstream: upstream) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            for (body, status) in [
+                ("pg_order_id=9&pg_amount=10&pg_description=x", 200), ("pg_order_id=9&pg_amount=11&pg_description=x", 422),
+                ("pg_salt=abc&pg_order_id=9&pg_amount=10&pg_description=x", 200),
+            ] {
+                try await client.send(formRequest("/init_payment.php", body, headers: "Idempotency-Key: order-9-create\r\n"))
+                let response = try await client.readResponse()
+                #expect(response.status == status, "\(body): \(response.bodyText)")
+                if status == 422 { #expect(response.header("X-Sidecar-Error") == "idempotency_key_reused") }
+            }
+            #expect(upstream.requests.count == 2)
+        }
+    }
+
     @Test func validAmountsAndOwnFieldsPass() async throws {
         let upstream = RecordingUpstream { _ in [] }
         try await withMerchantSidecar(upstream: upstream) { sidecar in

@@ -1,4 +1,5 @@
 import HTTP1
+import JSONCore
 import MerchantAPI
 import Upstream
 
@@ -29,6 +30,18 @@ extension ProxyResponder {
             outcome.requestIDSource == .idempotencyKey ? head.headers.values(named: "Idempotency-Key").first.map { String($0) } : nil
         let body = try form.signedBody(
             body: request.body, contentType: String(contentType), idempotencyKey: idempotencyKey, secret: secret, salt: MerchantSalt.make)
+        // A key reused for another form is a 422, as on JWS routes (per replica). The fields
+        // compared are the caller's, without `pg_salt`, whose value does not change the operation.
+        if let requestID = outcome.requestID,
+            let fields = try? FormReader.read(body: request.body, contentType: String(contentType), policy: .signing)
+        {
+            let members = fields.filter { $0.name != PGSignature.saltField }.map { ($0.name, JSONValue.string($0.value)) }
+            let operation = JSONValue.object(Dictionary(members, uniquingKeysWith: { first, _ in first }))
+            let fingerprint = fingerprints.fingerprint(path: route.path, action: outcome.action, schema: .jsonObject, body: operation)
+            guard idempotencyRecord.admit(requestID: requestID, fingerprint: fingerprint) != .differentOperation else {
+                throw .idempotencyKeyReused
+            }
+        }
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"),
             HTTPHeader(name: "User-Agent", value: userAgent),
