@@ -171,7 +171,8 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
         userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops,
         idempotencyRecord: IdempotencyRecord(
-            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))))
+            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))),
+        rejectUnverifiedAnswers: configuration.rejectUnverifiedAnswers)
     let readiness = Readiness()
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,

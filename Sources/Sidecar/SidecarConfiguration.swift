@@ -76,6 +76,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Merchant API answers whose `pg_sig` does not verify become 502 `upstream_bad_signature`.
+    public var rejectUnverifiedAnswers = false
     /// Keep the process dumpable with its core limit (debugging); README "Process protection".
     public var allowCoreDumps = false
 
