@@ -8,7 +8,7 @@ import SocketLoop
 /// one process do not share counters.
 public final class SidecarMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
+    let factory: PrometheusMetricsFactory
     private let perLoop: LoopLocal<LoopMetrics>
 
     /// `upstream` labels the build info: `sandbox` for the emulator, else the upstream's host.
