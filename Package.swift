@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "Upstream", dependencies: ["COpenSSL", "HTTP1", "SocketLoop"]),
         // The strict JSON parser and the compact writer, shared by the sidecar and the sandbox.
         .target(name: "JSONCore"),
+        // The Merchant API's pg_sig, its strict form reader and its small XML reader and writer.
+        .target(name: "MerchantAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The in-memory Freedom Pay g2g emulator: a second upstream, not part of the proxy.
         .target(name: "Sandbox", dependencies: ["HTTP1", "HTTPServer", "FreedomPayJWS", "Upstream", "SocketLoop", "JSONCore"]),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics.
@@ -73,6 +75,7 @@ let package = Package(
         // Runs the built executable as a real process: signals, key rotation, drain, CLI.
         .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),
         .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "Sandbox", "JSONCore", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
+        .testTarget(name: "MerchantAPITests", dependencies: ["MerchantAPI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "JSONCore", "FreedomPayJWS", "HTTP1", "Upstream"]),
     ],
     swiftLanguageModes: [.v6]
