@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import HTTP1
 import LoopbackTestSupport
+import MerchantAPI
 import Testing
 
 @testable import Sidecar
@@ -16,7 +18,8 @@ import Testing
             #expect(response.header("Content-Type") == "application/xml; charset=utf-8")
             #expect(
                 response.bodyText
-                    == #"<?xml version="1.0" encoding="utf-8"?><response><pg_status>ok</pg_status><pg_description>Order &lt;23&gt; &amp; paid</pg_description><pg_salt>abc123salt</pg_salt><pg_sig>\#(resultAnswerSignature)</pg_sig></response>"#
+                    == #"<?xml version="1.0" encoding="utf-8"?>"# + "\n"
+                    + #"<response><pg_status>ok</pg_status><pg_description>Order &lt;23&gt; &amp; paid</pg_description><pg_salt>abc123salt</pg_salt><pg_sig>\#(resultAnswerSignature)</pg_sig></response>"#
             )
             let forwarded = try #require(app.requests.first)
             #expect(app.requests.count == 1)
@@ -142,17 +145,21 @@ import Testing
 
     @Test func repeatRecordIsBoundedAndForgetsTheOldestFirst() {
         let record = CallbackRepeatRecord(capacity: 2)
-        let digests = (0..<3).map { CallbackRepeatRecord.digest(path: "/p", fields: [("n", "\($0)")]) }
+        func digest(_ fields: [(String, String)], path: String = "/p") -> SHA256Digest {
+            CallbackSignature.contentDigest(
+                path: path, scriptName: "p", message: PGSigMessage(flatFields: fields.map { MerchantField(name: $0.0, value: $0.1) }))
+        }
+        let digests = (0..<3).map { digest([("n", "\($0)")]) }
         #expect(record.recordAndCheck(digests[0]) == false)
         #expect(record.recordAndCheck(digests[1]) == false)
         #expect(record.recordAndCheck(digests[0]) == true)
         #expect(record.recordAndCheck(digests[2]) == false)
         #expect(record.count == 2)
         #expect(record.recordAndCheck(digests[0]) == false, "the oldest was forgotten")
-        // Length prefixes: moving a byte between name and value is another callback.
-        #expect(
-            CallbackRepeatRecord.digest(path: "/p", fields: [("ab", "c")]) != CallbackRepeatRecord.digest(path: "/p", fields: [("a", "bc")])
-        )
+        // The signed content is the script name and the values (names sort them), per path.
+        #expect(digest([("a", "1"), ("b", "2")]) == digest([("b", "2"), ("a", "1")]))
+        #expect(digest([("a", "1")]) != digest([("a", "1")], path: "/q"))
+        #expect(digest([("a", "1;2")]) == digest([("a", "1"), ("b", "2")]), "as pg_sig itself cannot tell these apart")
     }
 
     @Test(arguments: [
@@ -168,7 +175,8 @@ import Testing
             let response = try await sendCallback(sidecar, callbackPost("/freedompay/result", body: resultBody))
             #expect(response.status == 502)
             #expect(response.header("X-Sidecar-Error") == "app_bad_answer")
-            #expect(!response.bodyText.contains("pg_status"))
+            #expect(!response.bodyText.contains("<pg_status>"), "never a signed answer")
+            #expect(response.header("Content-Type") == "application/json")
         }
     }
 

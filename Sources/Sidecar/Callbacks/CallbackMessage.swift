@@ -1,15 +1,15 @@
-/// A callback's fields as Freedom Pay sent them, in their order (XML flattened as the
-/// Merchant API reads it), and the query string a GET callback carried them in.
+import MerchantAPI
+
+/// A callback as `pg_sig` sees it (its fields in their order, nested form names and XML as
+/// the Merchant API reads them), and the query string a GET callback carried them in.
 struct CallbackMessage: Sendable {
-    var fields: [(name: String, value: String)]
+    var message: PGSigMessage
     /// The raw query string of a GET callback, forwarded to the app unchanged.
     var query: String?
 
     /// The callback's `pg_salt`, echoed in a `signed-xml` answer as the merchants' helper
     /// does ("Result notify"); the first one if repeated.
-    var salt: String? { fields.first { $0.name == "pg_salt" }?.value }
-
-    func values(named name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
+    var salt: String? { message.values(named: PGSignature.saltField).first }
 }
 
 /// Whether a callback may reach the app, and if not, why (the label of the metric and the
@@ -24,27 +24,14 @@ enum CallbackVerdict: String, Sendable, Equatable {
     /// ("Signature generation"), and `pg_merchant_id`, where the callback carries one, equal
     /// to the entry's merchant. "Result notify" and "Check request" list no `pg_merchant_id`,
     /// so its absence is not a refusal: only this merchant's secret makes the signature match.
-    static func of(_ message: CallbackMessage, scriptName: String, merchantID: String, keyStore: KeyStore) -> CallbackVerdict {
-        let signatures = message.values(named: "pg_sig")
-        guard !signatures.isEmpty else { return .signatureMissing }
-        guard signatures.count == 1 else { return .signatureInvalid }
+    static func of(_ callback: CallbackMessage, scriptName: String, merchantID: String, secret: [UInt8]) -> CallbackVerdict {
+        let message = callback.message
+        guard !message.values(named: PGSignature.signatureField).isEmpty else { return .signatureMissing }
         guard message.values(named: "pg_merchant_id").allSatisfy({ $0 == merchantID }) else { return .wrongMerchant }
-        let unsigned = message.fields.filter { $0.name != "pg_sig" }
-        let expected = CallbackSignature.signature(scriptName: scriptName, fields: unsigned, keyStore: keyStore)
-        return constantTimeEqualHex(expected, signatures[0]) ? .verified : .signatureInvalid
-    }
-
-    /// Compares lower-case hex `expected` with `received` in either case, in time that
-    /// depends only on the length.
-    static func constantTimeEqualHex(_ expected: String, _ received: String) -> Bool {
-        let a = Array(expected.utf8)
-        let b = Array(received.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices {
-            let lowered = (b[index] >= 0x41 && b[index] <= 0x46) ? b[index] | 0x20 : b[index]
-            difference |= a[index] ^ lowered
+        switch PGSignature.check(script: scriptName, message: message, secret: secret) {
+        case .verified: return .verified
+        case .absent: return .signatureMissing
+        case .invalid: return .signatureInvalid
         }
-        return difference == 0
     }
 }

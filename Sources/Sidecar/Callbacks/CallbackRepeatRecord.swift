@@ -4,7 +4,7 @@ import Synchronization
 /// The signed contents of the last `capacity` forwarded callbacks, so that a callback Freedom
 /// Pay repeats ("The store must be prepared for the Result URL to be called repeatedly",
 /// "Result notify") reaches the app marked `X-FreedomPay-Repeat: true`. Per process and
-/// bounded: the oldest entry is forgotten first; a replica that never saw the first delivery
+/// bounded: the oldest entry is forgotten first (digests from `CallbackSignature.contentDigest`); a replica that never saw the first delivery
 /// forwards a repeat unmarked, so the app stays the judge of idempotency.
 final class CallbackRepeatRecord: Sendable {
     let capacity: Int
@@ -40,21 +40,4 @@ final class CallbackRepeatRecord: Sendable {
     }
 
     var count: Int { state.withLock { $0.seen.count } }
-
-    /// SHA-256 over the callback's path and every field as received, each length-prefixed,
-    /// so that no two different callbacks share a digest by concatenation.
-    static func digest(path: String, fields: [(name: String, value: String)]) -> SHA256Digest {
-        var hasher = SHA256()
-        func add(_ text: String) {
-            let bytes = Array(text.utf8)
-            withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: bytes)
-        }
-        add(path)
-        for field in fields {
-            add(field.name)
-            add(field.value)
-        }
-        return hasher.finalize()
-    }
 }

@@ -24,7 +24,7 @@ enum CallbackRequestPolicy {
             }
             let query = head.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).dropFirst().first.map(String.init)
             guard let query, !query.isEmpty else { throw .invalidRequest("a GET callback carries its fields in the query string") }
-            return CallbackMessage(fields: try CallbackFields.fromQuery(query), query: query)
+            return CallbackMessage(message: try CallbackFields.fromQuery(query), query: query)
         case "POST":
             guard !head.target.contains("?") else {
                 throw .invalidRequest("a POST callback carries its fields in the body; configure the callback URL without a query string")
@@ -32,7 +32,7 @@ enum CallbackRequestPolicy {
             guard framed else { throw .lengthRequired }
             let types = head.headers.values(named: "Content-Type")
             guard types.count == 1 else { throw CallbackRequestPolicy.unsupportedMediaType }
-            return CallbackMessage(fields: try CallbackFields.fromBody(request.body, contentType: types[0]), query: nil)
+            return CallbackMessage(message: try CallbackFields.fromBody(request.body, contentType: types[0]), query: nil)
         default:
             throw .methodNotAllowed("GET, POST")
         }

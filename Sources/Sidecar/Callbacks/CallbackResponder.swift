@@ -12,6 +12,9 @@ final class CallbackResponder: HTTPResponder {
         let route: CallbackRoute
         let keyStore: KeyStore
         let merchantID: String
+
+        /// The secret `pg_sig` hashes, as loaded now (a rotated key file is reloaded with the others).
+        var secret: [UInt8] { keyStore.key.sharedSecret ?? [] }
     }
 
     let entries: [String: Entry]
@@ -117,10 +120,10 @@ final class CallbackResponder: HTTPResponder {
         } catch {
             throw .error(error)
         }
-        let verdict = CallbackVerdict.of(
-            message, scriptName: entry.route.scriptName, merchantID: entry.merchantID, keyStore: entry.keyStore)
+        let verdict = CallbackVerdict.of(message, scriptName: entry.route.scriptName, merchantID: entry.merchantID, secret: entry.secret)
         guard verdict == .verified else { throw .unverified(verdict) }
-        let repeated = repeats.recordAndCheck(CallbackRepeatRecord.digest(path: entry.route.path, fields: message.fields))
+        let repeated = repeats.recordAndCheck(
+            CallbackSignature.contentDigest(path: entry.route.path, scriptName: entry.route.scriptName, message: message.message))
         var headers = [
             HTTPHeader(name: "User-Agent", value: userAgent),
             HTTPHeader(name: "X-Request-Id", value: requestID),
@@ -147,14 +150,14 @@ final class CallbackResponder: HTTPResponder {
         case .signedXML:
             guard answer.status == 200 else { return .failure(.init(reason: "the app answered \(answer.status), not 200")) }
             let parsed: CallbackAppAnswer
-            do {
+            do throws(CallbackAppAnswer.Refusal) {
                 parsed = try CallbackAppAnswer.parse(answer.body)
             } catch {
                 return .failure(error)
             }
-            do {
+            do throws(CallbackAppAnswer.Refusal) {
                 let body = try CallbackSignature.signedResponse(
-                    scriptName: entry.route.scriptName, fields: parsed.fields, salt: message.salt, keyStore: entry.keyStore)
+                    scriptName: entry.route.scriptName, fields: parsed.fields, salt: message.salt, secret: entry.secret)
                 return .success(
                     HTTPResponse(
                         status: 200, headers: [HTTPHeader(name: "Content-Type", value: "application/xml; charset=utf-8")], body: body))
