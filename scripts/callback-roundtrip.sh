@@ -20,7 +20,7 @@ auth_id=123456
 die() { echo "callback-roundtrip: $*" >&2; exit 1; }
 [[ -x "$binary" ]] || die "no executable sidecar at $binary (build it, or pass its path)"
 if ! command -v node >/dev/null; then
-  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null || die "node is missing and cannot be installed here"
+  if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then die "node is missing and cannot be installed here"; fi
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
 fi
 
@@ -67,7 +67,7 @@ run() { # $1 language, then the app's command (PORT and READY_FILE are appended)
 }
 JSON
   "$binary" serve --config "$work/$language.json" --upstream sandbox --auth-id "$auth_id" --key-file "$work/key" \
-    2>"$work/$language-sidecar.log" &
+    >"$work/$language-sidecar.log" 2>&1 &
   pids+=($!)
   wait_for "curl -fsS http://127.0.0.1:$admin_port/readyz" "the sidecar for $language"
 
