@@ -122,3 +122,8 @@ func multipart(_ fields: [(String, String)], boundary: String) -> String {
     }
     return text + "--\(boundary)--\r\n"
 }
+
+/// "Result notify" with `pg_request_method` XML: one `pg_xml` field holding the document;
+/// md5("result;25;23;4567788;1;xmlsalt;<secret>").
+let resultXMLBody =
+    "pg_xml=%3C%3Fxml+version%3D%221.0%22+encoding%3D%22utf-8%22%3F%3E%3Crequest%3E%3Cpg_order_id%3E23%3C%2Fpg_order_id%3E%3Cpg_payment_id%3E4567788%3C%2Fpg_payment_id%3E%3Cpg_amount%3E25%3C%2Fpg_amount%3E%3Cpg_result%3E1%3C%2Fpg_result%3E%3Cpg_salt%3Exmlsalt%3C%2Fpg_salt%3E%3Cpg_sig%3E19d01a1272983cbf49e76594f1387ca0%3C%2Fpg_sig%3E%3C%2Frequest%3E"

@@ -48,6 +48,18 @@ import Testing
         }
     }
 
+    @Test func xmlCallbackInPgXmlIsVerifiedAndItsSaltEchoed() async throws {
+        try await withCallbackSidecar { sidecar, app in
+            let response = try await sendCallback(sidecar, callbackPost("/freedompay/result", body: resultXMLBody))
+            #expect(response.status == 200)
+            #expect(response.bodyText.contains("<pg_status>ok</pg_status><pg_salt>xmlsalt</pg_salt>"))
+            #expect(app.requests.first?.body == Array(resultXMLBody.utf8))
+            let tampered = resultXMLBody.replacingOccurrences(of: "%3E25%3C", with: "%3E26%3C")
+            #expect(try await sendCallback(sidecar, callbackPost("/freedompay/result", body: tampered)).status == 403)
+            #expect(app.requests.count == 1)
+        }
+    }
+
     @Test func payoutCallbackIsPassedThroughUnchanged() async throws {
         try await withCallbackSidecar { sidecar, app in
             app.answer(contentType: "text/plain", "OK", headers: [HTTPHeader(name: "X-App", value: "1")])
