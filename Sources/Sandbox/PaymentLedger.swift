@@ -36,6 +36,16 @@ public struct PaymentLedger: Sendable {
         return payment
     }
 
+    /// The payment with this id if it exists; never creates one (the Merchant API's ids).
+    public func existing(_ id: String) -> SandboxPayment? {
+        payments[id.lowercased()]
+    }
+
+    /// Records a payment created by a call (the Merchant API's `init_payment.php`).
+    public mutating func add(_ payment: SandboxPayment) {
+        payments[payment.id.lowercased()] = payment
+    }
+
     /// Applies `change` to the payment; a refused change leaves it as it was.
     public mutating func update<Result>(
         _ id: String, _ change: (inout SandboxPayment) throws(SandboxRefusal) -> Result

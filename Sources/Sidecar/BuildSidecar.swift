@@ -170,7 +170,7 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let proxy = ProxyResponder(
         routes: configuration.routes, keys: routeKeys, merchantID: configuration.authID, keyID: configuration.keyID,
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
-        userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops)
+        userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops, rejectUnverifiedAnswers: configuration.rejectUnverifiedAnswers)
     let readiness = Readiness()
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,

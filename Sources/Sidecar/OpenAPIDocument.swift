@@ -349,6 +349,7 @@ components:
         - method_not_implemented
         - upstream_unreachable
         - upstream_bad_response
+        - upstream_bad_signature
         - upstream_tls_untrusted
         - upstream_tls_hostname
         - upstream_tls_expired
@@ -449,6 +450,7 @@ components:
                   enum:
                     - upstream_unreachable
                     - upstream_bad_response
+                    - upstream_bad_signature
                     - upstream_tls_untrusted
                     - upstream_tls_hostname
                     - upstream_tls_expired
@@ -604,7 +606,8 @@ components:
     Status502:
       description: |
         Sidecar: Freedom Pay could not be reached or answered badly — `upstream_unreachable`
-        (after one retry with the same id and body), `upstream_bad_response`, the
+        (after one retry with the same id and body), `upstream_bad_response`,
+        `upstream_bad_signature` (a Merchant API answer whose `pg_sig` does not verify), the
         `upstream_tls_*` codes, `upstream_proxy_unreachable`, `upstream_proxy_refused`. The
         outcome of the operation is unknown: retry with the same `Idempotency-Key` (or the
         returned `X-Request-Id`). Otherwise Freedom Pay's 502.
@@ -615,6 +618,7 @@ components:
             enum:
               - upstream_unreachable
               - upstream_bad_response
+              - upstream_bad_signature
               - upstream_tls_untrusted
               - upstream_tls_hostname
               - upstream_tls_expired

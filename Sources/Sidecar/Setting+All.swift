@@ -158,6 +158,17 @@ extension Setting {
             },
             show: { String($0.unixSocketMode, radix: 8) }),
         Setting(
+            "rejectUnverifiedAnswers", flag: "reject-unverified-answers", env: "FREEDOMPAY_REJECT_UNVERIFIED_ANSWERS", default: "false",
+            "Merchant API (pg_sig) routes: answer 502 upstream_bad_signature instead of passing on an answer whose pg_sig does not verify.",
+            apply: { raw, c throws(SettingError) in
+                switch raw {
+                case .json(.bool(let value)): c.rejectUnverifiedAnswers = value
+                case .json: throw SettingError("must be true or false")
+                case .text: c.rejectUnverifiedAnswers = try raw.choice(["true", "false"]) == "true"
+                }
+            },
+            show: { $0.rejectUnverifiedAnswers ? "true" : "false" }),
+        Setting(
             "routes", default: "refunds on /v5/g2g/edit", "The local paths, their actions, body schemas and credentials (README 'Routes').",
             apply: { raw, c throws(SettingError) in
                 guard case .json(let value) = raw else { throw SettingError("can only be set in the config file") }

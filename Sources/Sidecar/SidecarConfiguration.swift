@@ -67,6 +67,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Merchant API answers whose `pg_sig` does not verify become 502 `upstream_bad_signature`.
+    public var rejectUnverifiedAnswers = false
     /// HOST:PORT of the callback listener (README "Callbacks"); nil: off.
     public var callbackListen: String?
     /// The paths Freedom Pay calls back, each verified and forwarded to the app.

@@ -17,6 +17,8 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
     case methodNotImplemented = "method_not_implemented"
     case upstreamUnreachable = "upstream_unreachable"
     case upstreamBadResponse = "upstream_bad_response"
+    /// A Merchant API answer whose `pg_sig` does not verify, with `rejectUnverifiedAnswers`.
+    case upstreamBadSignature = "upstream_bad_signature"
     case upstreamTLSUntrusted = "upstream_tls_untrusted"
     case upstreamTLSHostname = "upstream_tls_hostname"
     case upstreamTLSExpired = "upstream_tls_expired"
@@ -48,7 +50,8 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
         case .unsupportedMediaType: 415
         case .headersTooLarge: 431
         case .unsupportedTransferEncoding, .methodNotImplemented: 501
-        case .upstreamUnreachable, .upstreamBadResponse, .upstreamTLSUntrusted, .upstreamTLSHostname, .upstreamTLSExpired,
+        case .upstreamUnreachable, .upstreamBadResponse, .upstreamBadSignature, .upstreamTLSUntrusted, .upstreamTLSHostname,
+            .upstreamTLSExpired,
             .upstreamTLSVersion, .upstreamTLSPinMismatch, .upstreamTLSFailed, .upstreamProxyUnreachable, .upstreamProxyRefused,
             .appUnreachable, .appBadAnswer:
             502

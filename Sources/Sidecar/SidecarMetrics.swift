@@ -1,4 +1,5 @@
 import CoreMetrics
+import MerchantAPI
 import Prometheus
 import SocketLoop
 
@@ -20,6 +21,12 @@ public final class SidecarMetrics: Sendable {
         // Series that alerts watch exist from the start, at 0.
         for result in ["success", "failure"] {
             Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", result)], factory: factory).increment(by: 0)
+        }
+        for result in PGSignatureCheck.allCases {
+            Counter(
+                label: "freedompay_sidecar_merchant_answer_signatures_total", dimensions: [("result", result.rawValue)], factory: factory
+            )
+            .increment(by: 0)
         }
     }
 
@@ -50,6 +57,12 @@ public final class SidecarMetrics: Sendable {
         let metrics = perLoop[loop]
         metrics.counters.upstreamAttempts += attempts
         metrics.counters.upstreamRetries += max(0, attempts - 1)
+    }
+
+    /// One Merchant API answer's `pg_sig` check (`X-FreedomPay-Signature`).
+    func merchantAnswerChecked(_ result: PGSignatureCheck) {
+        Counter(label: "freedompay_sidecar_merchant_answer_signatures_total", dimensions: [("result", result.rawValue)], factory: factory)
+            .increment()
     }
 
     func keyReloaded(success: Bool) {

@@ -236,6 +236,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
             switch result {
             case .bytes(let count):
                 outputOffset += count
+                if count > 0 { exchange.requestBytesSent = true }
             case .wouldBlock:
                 return
             case .closed:
@@ -304,7 +305,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
     private func finish(_ answer: HTTPParsedResponse) {
         guard let exchange else { return }
         self.exchange = nil
-        let reusable = parser.connectionReusable
+        let reusable = parser.connectionReusable && !exchange.singleUse
         // The finished parser keeps the answer (body included) until the next exchange
         // replaces it; an idle connection must not pin the last body.
         parser = HTTPResponseParser()

@@ -10,12 +10,17 @@ public struct UpstreamRequest: Sendable {
     public var url: String
     public var headers: [HTTPHeader]
     public var body: [UInt8]
+    /// For answers that cannot be told apart (the Merchant API echoes no request id): the
+    /// request gets a fresh connection of its own, closed after the answer, and is never
+    /// sent again once any of its bytes was written (only a failed connect is retried).
+    public var singleUse: Bool
 
-    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], singleUse: Bool = false) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.singleUse = singleUse
     }
 }
 
@@ -79,7 +84,9 @@ public protocol UpstreamClient: Sendable {
 
 extension UpstreamClient {
     /// For tests and tools off the loops: sends from `loop` and waits for the answer.
-    public func send(_ request: UpstreamRequest, on loop: EventLoop = EventLoopGroup.shared.next()) async throws(UpstreamError) -> UpstreamResponse {
+    public func send(_ request: UpstreamRequest, on loop: EventLoop = EventLoopGroup.shared.next()) async throws(UpstreamError)
+        -> UpstreamResponse
+    {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<UpstreamResponse, UpstreamError>, Never>) in
             loop.execute {
                 self.send(request, on: loop) { result, _ in continuation.resume(returning: result) }

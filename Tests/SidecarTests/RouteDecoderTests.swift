@@ -72,7 +72,7 @@ import Testing
     @Test(arguments: [
         (
             #"[{"path":"/a","defaultAction":"x","bdy":"refund"}]"#,
-            "route 1 (/a): unknown key 'bdy'; valid keys: path, defaultAction, actions, allowedActions, body, headerLayout, credentials"
+            "route 1 (/a): unknown key 'bdy'; valid keys: path, defaultAction, actions, allowedActions, body, headerLayout, credentials, signature, moneyMoving"
         ),
         (
             #"[{"path":"/a","defaultAction":"x"},{"path":"/a","defaultAction":"y"}]"#,
@@ -98,7 +98,7 @@ import Testing
         ),
         (
             #"[{"path":"/a","defaultAction":"x","actions":{"x":{"schema":"refund"}}}]"#,
-            "route 1 (/a): action 'x': unknown key 'schema'; valid keys: body"
+            "route 1 (/a): action 'x': unknown key 'schema'; valid keys: body, idempotency"
         ),
         (
             #"[{"path":"/a","defaultAction":"x","headerLayout":"Invoice"}]"#,
