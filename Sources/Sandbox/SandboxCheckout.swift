@@ -72,6 +72,28 @@ public final class SandboxCheckout: Sendable {
 
     public func payment(customer: String) -> Payment? { payments.withLock { $0[customer] } }
 
+    /// Makes the payment an `init_payment.php` request created payable: the request's form
+    /// gives the order and the merchant's URLs, the emulator's signed answer the payment id
+    /// and the `customer` of `pg_redirect_url` (whose path and query this page serves).
+    public func recordInit(requestBody: [UInt8], contentType: String, answer: [UInt8]) {
+        guard let fields = try? FormReader.read(body: requestBody, contentType: contentType, policy: .verifying),
+            let root = try? StrictXML.parse(answer), root.firstChild(named: "pg_status")?.text == "ok",
+            let paymentID = root.firstChild(named: "pg_payment_id")?.text,
+            let redirect = root.firstChild(named: "pg_redirect_url")?.text,
+            let query = redirect.split(separator: "?", maxSplits: 1).dropFirst().first,
+            let customer = (try? FormReader.readURLEncoded(Array(query.utf8), policy: .verifying))?.first(where: { $0.name == "customer" })?
+                .value
+        else { return }
+        let value = { (name: String) in fields.last { $0.name == name }?.value }
+        register(
+            customer: customer,
+            payment: Payment(
+                merchantID: value("pg_merchant_id") ?? "", paymentID: paymentID, orderID: value("pg_order_id") ?? "",
+                amount: value("pg_amount") ?? "", currency: value("pg_currency") ?? "KZT", description: value("pg_description") ?? "",
+                resultURL: value("pg_result_url"), requestMethod: value("pg_request_method"), successURL: value("pg_success_url"),
+                failureURL: value("pg_failure_url")))
+    }
+
     /// Whether this request is the payment page's.
     public static func handles(path: String) -> Bool { path == "/pay.html" }
 

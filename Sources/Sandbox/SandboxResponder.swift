@@ -21,6 +21,11 @@ public struct SandboxResponder: HTTPResponder {
         }
         let answer = emulator.handle(
             method: request.head.method, path: String(request.head.path), headers: request.head.headers, body: request.body)
+        if let checkout, request.head.path == "/init_payment.php", answer.status == 200,
+            let contentType = request.head.headers.first(named: "Content-Type")
+        {
+            checkout.recordInit(requestBody: request.body, contentType: contentType, answer: answer.body)
+        }
         writer.send(HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body))
     }
 

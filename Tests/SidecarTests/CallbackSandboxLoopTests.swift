@@ -1,6 +1,7 @@
 import HTTP1
 import HTTPServer
 import LoopbackTestSupport
+import MerchantAPI
 import SocketLoop
 import Testing
 import Upstream
@@ -70,6 +71,60 @@ import Upstream
                 #expect(app.requests.count == 2)
                 #expect(app.requests.last?.method == "GET")
                 #expect(app.requests.last?.header("X-FreedomPay-Signature") == "verified")
+            }
+        }
+    }
+
+    /// The whole loop: app → sidecar (`init_payment.php`, signed) → sandbox → payment page →
+    /// Result callback → callback listener → app → signed XML → sandbox; buyer → success URL → app.
+    @Test func wholeLoopFromInitPaymentToTheAppsResultHandler() async throws {
+        try await withSandboxCheckout { sandbox, checkout in
+            try await withCallbackSidecar(upstream: "http://\(sandbox.address)", configure: { $0.routes = try! merchantAPIRoutes() }) {
+                sidecar, app in
+                let listener = "http://\(sidecar.callbackAddress!)"
+                let form = SandboxCheckout.urlEncoded(
+                    [
+                        ("pg_order_id", "23"), ("pg_amount", "25"), ("pg_description", "Ticket"), ("pg_currency", "KZT"),
+                        ("pg_result_url", listener + "/freedompay/result"), ("pg_request_method", "POST"),
+                        ("pg_success_url", listener + "/public/success"),
+                    ].map { MerchantField(name: $0.0, value: $0.1) })
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(formRequest("/init_payment.php", form, headers: "Idempotency-Key: order-23\r\n"))
+                let initAnswer = try await client.readResponse()
+                #expect(initAnswer.status == 200)
+                #expect(initAnswer.header("X-FreedomPay-Signature") == "verified")
+                let root = try StrictXML.parse(initAnswer.body)
+                let paymentID = try #require(root.firstChild(named: "pg_payment_id")?.text)
+                let redirect = try #require(root.firstChild(named: "pg_redirect_url")?.text)
+                let pageTarget = String(try #require(redirect.firstRange(of: "/pay.html").map { redirect[$0.lowerBound...] }))
+
+                app.answer(#"{"pg_status":"ok","pg_description":"payment recorded"}"#)
+                let page = try LoopbackClient(sandbox.address)
+                try await page.send("GET \(pageTarget) HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+                #expect(try await page.readResponse().status == 200)
+                let customer = String(pageTarget.split(separator: "=").last ?? "")
+                let pay = "customer=\(customer)"
+                try await page.send(
+                    "POST /pay.html HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(pay.utf8.count)\r\n\r\n\(pay)"
+                )
+                let paid = try await page.readResponse()
+                #expect(paid.status == 303)
+                #expect(paid.header("X-FreedomPay-Sandbox-Callback") == "ok")
+
+                let result = try #require(app.requests.first)
+                #expect(result.target == "/app/result")
+                #expect(result.header("X-FreedomPay-Signature") == "verified")
+                let fields = try FormReader.readURLEncoded(result.body, policy: .verifying)
+                #expect(fields.first { $0.name == "pg_payment_id" }?.value == paymentID)
+                #expect(fields.first { $0.name == "pg_order_id" }?.value == "23")
+                #expect(fields.first { $0.name == "pg_result" }?.value == "1")
+
+                let location = try #require(paid.header("Location"))
+                app.answer(contentType: "text/html", "thanks")
+                let back = try LoopbackClient(sidecar.callbackAddress!)
+                try await back.send("GET \(location.dropFirst(listener.utf8.count)) HTTP/1.1\r\nHost: shop\r\n\r\n")
+                #expect(try await back.readResponse().bodyText == "thanks")
+                #expect(app.requests.map(\.method) == ["POST", "GET"])
             }
         }
     }

@@ -60,7 +60,7 @@ func testCallbacks(app: String) -> [CallbackRoute] {
 
 /// Runs `body` with a fake app and a sandbox sidecar whose callback listener forwards to it.
 func withCallbackSidecar<Result>(
-    logs: LogCapture = LogCapture(), configure: (inout SidecarConfiguration) -> Void = { _ in },
+    upstream: String = "sandbox", logs: LogCapture = LogCapture(), configure: (inout SidecarConfiguration) -> Void = { _ in },
     isolation: isolated (any Actor)? = #isolation, _ body: (Sidecar, FakeCallbackApp) async throws -> Result
 ) async throws -> Result {
     let app = FakeCallbackApp()
@@ -68,7 +68,7 @@ func withCallbackSidecar<Result>(
     return try await withStartedServer(server) { server in
         defer { app.release.open() }
         return try await withSidecar(
-            upstream: "sandbox", logs: logs,
+            upstream: upstream, logs: logs,
             configure: {
                 $0.callbackListen = "127.0.0.1:0"
                 $0.callbacks = testCallbacks(app: "http://\(server.address)")
