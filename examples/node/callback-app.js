@@ -52,6 +52,10 @@ const server = http.createServer((req, res) => {
       // "Payout notify" asks only for a 200; the sidecar passes this answer through.
       return answer(res, 200, { received: true });
     }
+    if (url.pathname.endsWith("/success")) {
+      // "Redirect back": the buyer's browser; the Result URL, not this, is what counts.
+      return answer(res, 200, { order, thanks: true });
+    }
     answer(res, 404, { error: "no such callback" });
   });
 });

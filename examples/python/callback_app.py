@@ -69,6 +69,9 @@ class CallbackHandler(BaseHTTPRequestHandler):
         if url.path.endswith("/payout"):
             # "Payout notify" asks only for a 200; the sidecar passes this answer through.
             return self.send_json(200, {"received": True})
+        if url.path.endswith("/success"):
+            # "Redirect back": the buyer's browser; the Result URL, not this, is what counts.
+            return self.send_json(200, {"order": order, "thanks": True})
         return self.send_json(404, {"error": "no such callback"})
 
     def send_json(self, status: int, value: dict):
