@@ -70,6 +70,15 @@ let callbackBadInputs: [BadInput] = [
     BadInput(
         name: "HTTP/2.0 request line", raw: "POST /freedompay/result HTTP/2.0\r\nHost: x\r\n\r\n", status: 505,
         code: "http_version_not_supported"),
+    BadInput(
+        name: "multipart without its closing boundary",
+        raw: post(
+            "--b\r\nContent-Disposition: form-data; name=\"pg_sig\"\r\n\r\nx\r\n",
+            headers: "Content-Type: multipart/form-data; boundary=b\r\n"),
+        status: 400, code: "invalid_body"),
+    BadInput(
+        name: "pg_xml not well-formed", raw: post("pg_xml=%3Crequest%3E%3Cpg_sig%3Ex%3C%2Frequest%3E"), status: 400, code: "invalid_body"),
+    BadInput(name: "bad percent-encoding", raw: post("pg_sig=%zz"), status: 400, code: "invalid_body"),
     BadInput(name: "unsigned form", raw: post("pg_order_id=23&pg_salt=x"), status: 403, code: "callback_unverified"),
     BadInput(
         name: "two signatures", raw: post(resultBody + "&pg_sig=0c2333506b742d4acb8cd660f59e45d4"), status: 403, code: "callback_unverified"
