@@ -155,6 +155,36 @@ import Testing
         }
     }
 
+    /// A callback with its own key file (another merchant secret) verifies with it, and with
+    /// the new secret once the file is rotated and reloaded; the main key does not verify it.
+    @Test func callbackWithItsOwnRotatedKeyFile() async throws {
+        let path = NSTemporaryDirectory() + "callback-key-\(UUID().uuidString)"
+        #expect(
+            FileManager.default.createFile(atPath: path, contents: Data("payout-secret-one".utf8), attributes: [.posixPermissions: 0o600]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func body(_ signature: String) -> String {
+            payoutBody.replacingOccurrences(of: "27cf2c06be271c1bb2f73ffe52940cee", with: signature)
+        }
+        try await withCallbackSidecar(configure: {
+            $0.callbacks.append(
+                CallbackRoute(
+                    path: "/own/payout", forwardTo: $0.callbacks[0].forwardTo, answer: .passThrough,
+                    credentials: RouteCredentials(key: .file(path: path))))
+        }) { sidecar, app in
+            // md5("payout;123456;p-1;100.00;2026-12-04 21:31:00;7788;payoutsalt;ok;payout-secret-one"), from Python.
+            #expect(
+                try await sendCallback(sidecar, callbackPost("/own/payout", body: body("609c8f83def9d370f51a6ab4d2c3532d"))).status == 200)
+            #expect(try await sendCallback(sidecar, callbackPost("/own/payout", body: payoutBody)).status == 403, "the main secret's")
+            try Data("payout-secret-two".utf8).write(to: URL(fileURLWithPath: path))
+            sidecar.reloadKey(onlyIfChanged: false, reason: "test")
+            #expect(
+                try await sendCallback(sidecar, callbackPost("/own/payout", body: body("584787301cfa6c631028256a92eef919"))).status == 200)
+            #expect(
+                try await sendCallback(sidecar, callbackPost("/own/payout", body: body("609c8f83def9d370f51a6ab4d2c3532d"))).status == 403)
+            #expect(app.requests.count == 2)
+        }
+    }
+
     @Test func repeatRecordIsBoundedAndForgetsTheOldestFirst() {
         let record = CallbackRepeatRecord(capacity: 2)
         func digest(_ fields: [(String, String)], path: String = "/p") -> SHA256Digest {
