@@ -30,6 +30,17 @@ import Testing
         #expect(callbacks[1].credentials.key == .variable(name: "PAYOUT_KEY", Array("payout-secret".utf8)))
     }
 
+    @Test func checkConfigListsEachCallback() throws {
+        let loaded = try load(
+            #"{"callbackListen":"127.0.0.1:18081","callbacks":[{"path":"/freedompay/payout","forwardTo":"https://app.internal/p","answer":"pass-through","credentials":{"authId":"654321"}}]}"#
+        )
+        let report = ConfigurationReport(loaded, environment: [:])
+        #expect(
+            report.lines.contains(
+                "callback /freedompay/payout: forwardTo https://app.internal/p; scriptName payout; answer pass-through; authId 654321"))
+        #expect(report.lines.contains { $0.hasPrefix("callbackListen") && $0.contains("127.0.0.1:18081  [file]") })
+    }
+
     @Test func badEntriesAreEachReported() throws {
         let loaded = try load(
             #"{"callbacks":[{"path":"/a","forwardTo":"http://app.internal/a"},{"path":"/b/","forwardTo":"http://127.0.0.1/b"},{"path":"/c","forwardTo":"http://127.0.0.1/c","answer":"xml"},{"path":"/d","forwardTo":"http://127.0.0.1/d","credentials":{"alg":"HS512"}},{"path":"/a","forwardTo":"http://127.0.0.1/a"},{"path":"/e","forwardTo":"http://127.0.0.1/e","scriptName":"a;b"},{"path":"/f","forwardTo":"http://127.0.0.1/f?x=1"},{"path":"/g","forwardTo":"http://127.0.0.1/g","extra":1}]}"#
