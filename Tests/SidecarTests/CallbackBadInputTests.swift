@@ -104,7 +104,7 @@ let callbackBadInputs: [BadInput] = [
     }
 
     @Test func requestThatNeverCompletesGets408() async throws {
-        try await withCallbackSidecar(configure: { $0.headerTimeout = 0.3 }) { sidecar, app in
+        try await withCallbackSidecar(upstream: "sandbox", configure: { $0.headerTimeout = 0.3 }) { sidecar, app in
             let client = try LoopbackClient(sidecar.callbackAddress!)
             try await client.send(
                 "POST /freedompay/result HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\npg_"
@@ -116,7 +116,7 @@ let callbackBadInputs: [BadInput] = [
     }
 
     @Test func connectionsBeyondTheCallbackLimitAreAnsweredAndClosed() async throws {
-        try await withCallbackSidecar(configure: { $0.callbackMaxConnections = 1 }) { sidecar, app in
+        try await withCallbackSidecar(upstream: "sandbox", configure: { $0.callbackMaxConnections = 1 }) { sidecar, app in
             let first = try LoopbackClient(sidecar.callbackAddress!)
             try await first.send(callbackPost("/freedompay/result", body: resultBody))
             #expect(try await first.readResponse().status == 200)

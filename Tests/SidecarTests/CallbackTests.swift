@@ -165,12 +165,15 @@ import Testing
         func body(_ signature: String) -> String {
             payoutBody.replacingOccurrences(of: "27cf2c06be271c1bb2f73ffe52940cee", with: signature)
         }
-        try await withCallbackSidecar(configure: {
-            $0.callbacks.append(
-                CallbackRoute(
-                    path: "/own/payout", forwardTo: $0.callbacks[0].forwardTo, answer: .passThrough,
-                    credentials: RouteCredentials(key: .file(path: path))))
-        }) { sidecar, app in
+        try await withCallbackSidecar(
+            upstream: "sandbox",
+            configure: {
+                $0.callbacks.append(
+                    CallbackRoute(
+                        path: "/own/payout", forwardTo: $0.callbacks[0].forwardTo, answer: .passThrough,
+                        credentials: RouteCredentials(key: .file(path: path))))
+            }
+        ) { sidecar, app in
             // md5("payout;123456;p-1;100.00;2026-12-04 21:31:00;7788;payoutsalt;ok;payout-secret-one"), from Python.
             #expect(
                 try await sendCallback(sidecar, callbackPost("/own/payout", body: body("609c8f83def9d370f51a6ab4d2c3532d"))).status == 200)
@@ -223,10 +226,13 @@ import Testing
     }
 
     @Test func appDownGets502AndSlowAppGets504() async throws {
-        try await withCallbackSidecar(configure: {
-            $0.callbackAppTimeout = 0.3
-            $0.callbacks.append(CallbackRoute(path: "/freedompay/down", forwardTo: "http://127.0.0.1:1/down", scriptName: "result"))
-        }) { sidecar, app in
+        try await withCallbackSidecar(
+            upstream: "sandbox",
+            configure: {
+                $0.callbackAppTimeout = 0.3
+                $0.callbacks.append(CallbackRoute(path: "/freedompay/down", forwardTo: "http://127.0.0.1:1/down", scriptName: "result"))
+            }
+        ) { sidecar, app in
             let down = try await sendCallback(sidecar, callbackPost("/freedompay/down", body: resultBody))
             #expect(down.status == 502)
             #expect(down.header("X-Sidecar-Error") == "app_unreachable")
