@@ -33,6 +33,8 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
 fi
 
 "$venv/bin/openapi-spec-validator" "$root/openapi.yaml"
+# The callback listener's own document (README, "Callbacks").
+"$venv/bin/openapi-spec-validator" "$root/openapi-callbacks.yaml"
 
 work="$(mktemp -d)"
 sidecar_pid=""

@@ -9,6 +9,8 @@
 #      to an upstream that verifies every signature on its own, and through a front that
 #      loses answers, to prove they retry with the same key; and the Merchant API's
 #      init_payment clients (curl, Python, PHP) against the sandbox
+#   3a. scripts/callback-roundtrip.sh: the callback handlers in examples/ (Python, Node)
+#      behind the real callback listener, driven by a client with its own pg_sig code
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
@@ -41,6 +43,9 @@ python3 -m unittest discover -s scripts/tests
 
 step "client round trip (examples/: curl, Python, Node, PHP, Go, Java)"
 scripts/client-roundtrip.sh .build/debug/freedompay-sidecar
+
+step "callback round trip (examples/: Python and Node callback handlers behind the callback listener)"
+scripts/callback-roundtrip.sh .build/debug/freedompay-sidecar
 
 step "OpenAPI: openapi-spec-validator, then schemathesis against the sidecar (sandbox upstream)"
 scripts/openapi-check.sh .build/debug/freedompay-sidecar

@@ -907,7 +907,7 @@ components:
         request_id:
           $ref: '#/components/schemas/UUIDText'
     ErrorCode:
-      description: Every `X-Sidecar-Error` code (Sources/Sidecar/SidecarErrorCode.swift).
+      description: Every `X-Sidecar-Error` code (Sources/Sidecar/SidecarErrorCode.swift). The last four are the callback listener's (openapi-callbacks.yaml), never answered on this listener.
       type: string
       enum:
         - malformed_request
@@ -941,6 +941,10 @@ components:
         - not_ready
         - upstream_timeout
         - http_version_not_supported
+        - callback_unverified
+        - app_unreachable
+        - app_bad_answer
+        - app_timeout
     SidecarError:
       description: The sidecar's own error; `error.code` equals the `X-Sidecar-Error` header.
       type: object
@@ -986,7 +990,8 @@ components:
     Error403:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
-        - properties: {error: {properties: {code: {const: action_not_allowed}}}}
+        # callback_unverified: the callback listener only (openapi-callbacks.yaml).
+        - properties: {error: {properties: {code: {enum: [action_not_allowed, callback_unverified]}}}}
     Error422:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
@@ -1046,6 +1051,8 @@ components:
                     - upstream_tls_failed
                     - upstream_proxy_unreachable
                     - upstream_proxy_refused
+                    - app_unreachable
+                    - app_bad_answer
     Error503:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
@@ -1053,7 +1060,8 @@ components:
     Error504:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
-        - properties: {error: {properties: {code: {const: upstream_timeout}}}}
+        # app_timeout: the callback listener only (openapi-callbacks.yaml).
+        - properties: {error: {properties: {code: {enum: [upstream_timeout, app_timeout]}}}}
     Error505:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
