@@ -39,6 +39,16 @@ public struct PaymentLedger: Sendable {
         return payment
     }
 
+    /// The payment with this id if it exists; never creates one (the Merchant API's ids).
+    public func existing(_ id: String) -> SandboxPayment? {
+        payments[id.lowercased()]
+    }
+
+    /// Records a payment created by a call (the Merchant API's `init_payment.php`).
+    public mutating func add(_ payment: SandboxPayment) {
+        payments[payment.id.lowercased()] = payment
+    }
+
     /// Creates payment `id` for `order`: one-step (paid) with `auto_clearing: true`, else
     /// two-step (authorized). An `order_id` already used is refused (400 `duplicate_order_id`):
     /// the sandbox's strict reading of an order id as the merchant's unique key for a payment.

@@ -6,7 +6,9 @@ import JSONCore
 /// actions and unknown schemas or layouts are errors. Every problem is reported, each
 /// naming its route and the valid values.
 enum RouteDecoder {
-    static let routeKeys = ["path", "defaultAction", "actions", "allowedActions", "body", "headerLayout", "credentials"]
+    static let routeKeys = [
+        "path", "defaultAction", "actions", "allowedActions", "body", "headerLayout", "credentials", "signature", "moneyMoving",
+    ]
     static let actionKeys = ["body", "idempotency"]
     static let credentialKeys = ["authId", "alg", "keyFile", "keyEnv", "kid"]
 
@@ -62,8 +64,12 @@ enum RouteDecoder {
         case let other?: problems.append("'path' must be a string, got \(kind(of: other))")
         }
 
+        let signature = decodeSignature(object, problems: &problems)
         var defaultAction: String?
         switch object["defaultAction"] {
+        case nil where signature == .pgSig:
+            // A Merchant API script has no X-Action; its name stands for it in logs and metrics.
+            defaultAction = path.map { MerchantScript.name(ofRoutePath: $0) }
         case nil: problems.append("'defaultAction' is required, e.g. \"gateway.payment.refund\"")
         case let value?: defaultAction = actionName(value, what: "'defaultAction'", problems: &problems)
         }
@@ -115,12 +121,60 @@ enum RouteDecoder {
             credentials = decodeCredentials(value, problems: &problems)
         }
 
+        var moneyMoving = true
+        if signature == .pgSig {
+            if credentials.key != nil { credentials.algorithm = .hs256 }  // the secret's bytes, whatever the main alg
+        }
+        if let value = object["moneyMoving"] {
+            if signature != .pgSig {
+                problems.append("'moneyMoving' applies to \"signature\": \"pg_sig\" routes only")
+            } else if case .bool(let flag) = value {
+                moneyMoving = flag
+            } else {
+                problems.append("'moneyMoving' must be true or false, got \(kind(of: value))")
+            }
+        }
+
         let idempotencyMarks = object["actions"].map { decodeIdempotencyMarks($0, problems: &problems) } ?? [:]
 
         guard let path, let defaultAction, let actions, problems.isEmpty else { return nil }
-        return Route(
+        var route = Route(
             path: path, defaultAction: defaultAction, actions: actions, headerLayout: layout, credentials: credentials,
             idempotencyMarks: idempotencyMarks)
+        route.signature = signature
+        route.moneyMoving = moneyMoving
+        return route
+    }
+
+    /// `signature`: "jws" (the default) or "pg_sig". A `pg_sig` route signs forms, so the
+    /// JWS keys `headerLayout`, `body` (route or action) and credentials `alg`/`kid` are errors.
+    static func decodeSignature(_ object: [String: JSONValue], problems: inout [String]) -> RouteSignature {
+        guard let value = object["signature"] else { return .jws }
+        guard case .string(let name) = value, let signature = RouteSignature(rawValue: name) else {
+            problems.append(
+                "signature \(shown(value)) is not valid; valid: \(RouteSignature.allCases.map(\.rawValue).joined(separator: ", "))")
+            return .jws
+        }
+        guard signature == .pgSig else { return signature }
+        if case .string(let path)? = object["path"], MerchantScript.name(ofRoutePath: path).isEmpty {
+            problems.append("a pg_sig route's path must end with the script name, e.g. /init_payment.php")
+        }
+        for key in ["headerLayout", "body"] where object[key] != nil {
+            problems.append("'\(key)' does not apply to a pg_sig route (it signs forms, not JSON with a JOSE header)")
+        }
+        if case .object(let actions)? = object["actions"] {
+            for (name, options) in actions.sorted(by: { $0.key < $1.key }) {
+                if case .object(let fields) = options, fields["body"] != nil {
+                    problems.append("action '\(name)': 'body' does not apply to a pg_sig route")
+                }
+            }
+        }
+        if case .object(let credentials)? = object["credentials"] {
+            for key in ["alg", "kid"] where credentials[key] != nil {
+                problems.append("credentials: '\(key)' does not apply to a pg_sig route (pg_sig is MD5 over the secret)")
+            }
+        }
+        return signature
     }
 
     /// `{"<action>": {"body": "<schema>"}}`, in the order of the action names.

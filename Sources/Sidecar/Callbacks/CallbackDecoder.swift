@@ -1,0 +1,116 @@
+import JSONCore
+import Upstream
+
+/// Reads the config file's `callbacks` list, strictly and reporting every problem, as
+/// `RouteDecoder` reads `routes`.
+enum CallbackDecoder {
+    static let keys = ["path", "forwardTo", "scriptName", "answer", "credentials"]
+
+    static func decode(_ value: JSONValue) throws(SettingError) -> [CallbackRoute] {
+        guard case .array(let items) = value else { throw SettingError("must be a list of callbacks, got \(RouteDecoder.kind(of: value))") }
+        var errors: [String] = []
+        var callbacks: [CallbackRoute] = []
+        var firstIndex: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            var problems: [String] = []
+            let callback = decodeCallback(item, problems: &problems)
+            let name = RouteDecoder.label(index, item).replacingPrefix("route", with: "callback")
+            errors += problems.map { "\(name): \($0)" }
+            guard let callback else { continue }
+            if let first = firstIndex[callback.path] {
+                errors.append("\(name): path \(callback.path) is already used by callback \(first + 1); each path may appear once")
+                continue
+            }
+            firstIndex[callback.path] = index
+            callbacks.append(callback)
+        }
+        guard errors.isEmpty else { throw SettingError(messages: errors) }
+        return callbacks
+    }
+
+    static func decodeCallback(_ item: JSONValue, problems: inout [String]) -> CallbackRoute? {
+        guard case .object(let object) = item else {
+            problems.append("must be an object, got \(RouteDecoder.kind(of: item))")
+            return nil
+        }
+        problems += RouteDecoder.unknownKeys(object, valid: keys, in: "")
+        func text(_ key: String, example: String, required: Bool) -> String? {
+            switch object[key] {
+            case nil:
+                if required { problems.append("'\(key)' is required, e.g. \"\(example)\"") }
+                return nil
+            case .string(let text)?:
+                return text
+            case let other?:
+                problems.append("'\(key)' must be a string, got \(RouteDecoder.kind(of: other))")
+                return nil
+            }
+        }
+
+        var path: String?
+        if let text = text("path", example: "/freedompay/result", required: true) {
+            if !text.hasPrefix("/") {
+                problems.append("path '\(text.prefix(64))' must start with /")
+            } else if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
+                problems.append("path '\(text.prefix(64))' must be visible ASCII without a query or fragment")
+            } else {
+                path = text
+            }
+        }
+
+        var forwardTo: String?
+        if let text = text("forwardTo", example: "http://127.0.0.1:8000/freedompay/result", required: true) {
+            do {
+                forwardTo = try UpstreamEndpoint(text).baseURL
+            } catch {
+                problems.append("forwardTo '\(text.prefix(64))': \(error.description)")
+            }
+        }
+
+        var scriptName = text("scriptName", example: "result", required: false)
+        if scriptName == nil, let path {
+            let last = CallbackRoute.lastSegment(of: path)
+            if last.isEmpty {
+                problems.append("path \(path) ends with /: give 'scriptName', the last segment of the URL Freedom Pay calls")
+            } else {
+                scriptName = last
+            }
+        }
+        // ";" separates the signed values, "/" and "?" end a script name ("Signature generation").
+        if let name = scriptName,
+            name.isEmpty || !name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3B && $0 != 0x2F && $0 != 0x3F })
+        {
+            problems.append("scriptName '\(name.prefix(64))' must be visible ASCII without ';', '/' or '?'")
+            scriptName = nil
+        }
+
+        var answer = CallbackAnswerMode.signedXML
+        if let value = object["answer"] {
+            if case .string(let name) = value, let mode = CallbackAnswerMode(rawValue: name) {
+                answer = mode
+            } else {
+                problems.append(
+                    "answer \(RouteDecoder.shown(value)) is not valid; valid: \(CallbackAnswerMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+        }
+
+        var credentials = RouteCredentials()
+        if let value = object["credentials"] {
+            credentials = RouteDecoder.decodeCredentials(value, problems: &problems)
+            // pg_sig is MD5 over the secret ("Signature generation"): no JWS algorithm or key id.
+            if credentials.algorithm != nil || credentials.keyID != nil {
+                problems.append("credentials: 'alg' and 'kid' do not apply to pg_sig callbacks; give authId, keyFile or keyEnv")
+            }
+        }
+
+        guard let path, let forwardTo, let scriptName, problems.isEmpty else { return nil }
+        return CallbackRoute(path: path, forwardTo: forwardTo, scriptName: scriptName, answer: answer, credentials: credentials)
+    }
+}
+
+extension String {
+    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}
