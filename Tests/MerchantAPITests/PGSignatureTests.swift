@@ -116,4 +116,14 @@ import Testing
             try PGSigMessage(formFields: repeated, allowsRepeatedNames: false)
         }
     }
+
+    @Test func saltsAreTwentyLettersAndDigitsByDefault() {
+        let salts = (0..<4).map { _ in PGSalt.random() }
+        for salt in salts {
+            #expect(salt.utf8.count == 20 && salt.utf8.allSatisfy { PGSalt.alphabet.contains($0) })
+        }
+        #expect(Set(salts).count == 4)
+        #expect(PGSalt.random(length: 16).utf8.count == 16)
+        #expect(PGSalt.alphabet.count == 62)
+    }
 }

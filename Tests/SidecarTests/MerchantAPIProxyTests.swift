@@ -92,7 +92,7 @@ final class RecordingUpstream: UpstreamClient {
             #expect(fields.map(\.name) == ["pg_order_id", "pg_amount", "pg_description", "note", "pg_merchant_id", "pg_salt", "pg_sig"])
             #expect(fields[2].value == "заказ")
             #expect(fields[4].value == testMerchant)
-            #expect(fields[5].value.count == 20 && fields[5].value.utf8.allSatisfy { MerchantSalt.alphabet.contains($0) })
+            #expect(fields[5].value.count == 20 && fields[5].value.utf8.allSatisfy { PGSalt.alphabet.contains($0) })
             #expect(!fields.contains { $0.name == "pg_idempotency_key" }, "init_payment.php documents no pg_idempotency_key")
             let message = try PGSigMessage(formFields: fields, allowsRepeatedNames: false)
             #expect(PGSignature.check(script: "init_payment.php", message: message, secret: secret) == .verified)
