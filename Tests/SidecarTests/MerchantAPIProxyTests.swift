@@ -166,6 +166,7 @@ final class RecordingUpstream: UpstreamClient {
         ("/init_payment.php", "pg_amount=1&pg_description=a%3Bb", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_description=a;b", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_sig=0123456789abcdef0123456789abcdef", "application/x-www-form-urlencoded", 400),
+        ("/get_status3.php", "pg_payment_id=1&pg_sig[0]=x", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_order_id=" + String(repeating: "x", count: 51), "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_unknown=1", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_merchant_id=999", "application/x-www-form-urlencoded", 400),

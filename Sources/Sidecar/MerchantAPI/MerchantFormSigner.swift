@@ -62,7 +62,7 @@ struct MerchantFormSigner: Sendable {
         for field in fields {
             let base = String(field.name.prefix { $0 != "[" })
             let nested = base.count != field.name.count
-            if field.name == PGSignature.signatureField {
+            if base == PGSignature.signatureField {
                 throw .invalidBody("pg_sig is the sidecar's to compute; leave it out")
             }
             if field.name == "pg_merchant_id" && field.value != merchantID {
