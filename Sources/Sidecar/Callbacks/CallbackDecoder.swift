@@ -8,24 +8,7 @@ enum CallbackDecoder {
 
     static func decode(_ value: JSONValue) throws(SettingError) -> [CallbackRoute] {
         guard case .array(let items) = value else { throw SettingError("must be a list of callbacks, got \(RouteDecoder.kind(of: value))") }
-        var errors: [String] = []
-        var callbacks: [CallbackRoute] = []
-        var firstIndex: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            var problems: [String] = []
-            let callback = decodeCallback(item, problems: &problems)
-            let name = RouteDecoder.label(index, item).replacingPrefix("route", with: "callback")
-            errors += problems.map { "\(name): \($0)" }
-            guard let callback else { continue }
-            if let first = firstIndex[callback.path] {
-                errors.append("\(name): path \(callback.path) is already used by callback \(first + 1); each path may appear once")
-                continue
-            }
-            firstIndex[callback.path] = index
-            callbacks.append(callback)
-        }
-        guard errors.isEmpty else { throw SettingError(messages: errors) }
-        return callbacks
+        return try RouteDecoder.decodeEach(items, noun: "callback", path: \.path, decode: decodeCallback)
     }
 
     static func decodeCallback(_ item: JSONValue, problems: inout [String]) -> CallbackRoute? {
@@ -106,11 +89,5 @@ enum CallbackDecoder {
 
         guard let path, let forwardTo, let scriptName, problems.isEmpty else { return nil }
         return CallbackRoute(path: path, forwardTo: forwardTo, scriptName: scriptName, answer: answer, credentials: credentials)
-    }
-}
-
-extension String {
-    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
-        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }
