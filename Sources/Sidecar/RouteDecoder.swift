@@ -44,6 +44,15 @@ enum RouteDecoder {
         return decoded
     }
 
+    /// Why `text` cannot be a listener path that requests match exactly, or nil when it can.
+    static func pathProblem(_ text: String) -> String? {
+        if !text.hasPrefix("/") { return "path '\(text.prefix(64))' must start with /" }
+        if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
+            return "path '\(text.prefix(64))' must be visible ASCII without a query or fragment"
+        }
+        return nil
+    }
+
     /// "route 2 (/v5/g2g/edit)" — the 1-based position, and the path when there is one.
     static func label(_ index: Int, _ item: JSONValue, noun: String = "route") -> String {
         if case .object(let object) = item, case .string(let path)? = object["path"] {
@@ -63,13 +72,7 @@ enum RouteDecoder {
         switch object["path"] {
         case nil: problems.append("'path' is required, e.g. \"/v5/g2g/edit\"")
         case .string(let text)?:
-            if !text.hasPrefix("/") {
-                problems.append("path '\(text.prefix(64))' must start with /")
-            } else if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
-                problems.append("path '\(text.prefix(64))' must be visible ASCII without a query or fragment")
-            } else {
-                path = text
-            }
+            if let problem = pathProblem(text) { problems.append(problem) } else { path = text }
         case let other?: problems.append("'path' must be a string, got \(kind(of: other))")
         }
 

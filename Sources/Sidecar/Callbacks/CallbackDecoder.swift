@@ -32,13 +32,7 @@ enum CallbackDecoder {
 
         var path: String?
         if let text = text("path", example: "/freedompay/result", required: true) {
-            if !text.hasPrefix("/") {
-                problems.append("path '\(text.prefix(64))' must start with /")
-            } else if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
-                problems.append("path '\(text.prefix(64))' must be visible ASCII without a query or fragment")
-            } else {
-                path = text
-            }
+            if let problem = RouteDecoder.pathProblem(text) { problems.append(problem) } else { path = text }
         }
 
         var forwardTo: String?
