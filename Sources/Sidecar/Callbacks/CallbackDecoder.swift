@@ -1,4 +1,5 @@
 import JSONCore
+import MerchantAPI
 import Upstream
 
 /// Reads the config file's `callbacks` list, strictly and reporting every problem, as
@@ -46,7 +47,7 @@ enum CallbackDecoder {
 
         var scriptName = text("scriptName", example: "result", required: false)
         if scriptName == nil, let path {
-            let last = CallbackRoute.lastSegment(of: path)
+            let last = PGSignature.scriptName(ofPath: path)
             if last.isEmpty {
                 problems.append("path \(path) ends with /: give 'scriptName', the last segment of the URL Freedom Pay calls")
             } else {
