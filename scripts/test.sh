@@ -38,7 +38,7 @@ step "swift test"
 swift build --build-tests
 swift test
 
-step "verifying upstream unit tests"
+step "script unit tests (verifying upstream, pg_sig known answers pinned in Swift)"
 python3 -m unittest discover -s scripts/tests
 
 step "client round trip (examples/: curl, Python, Node, PHP, Go, Java)"

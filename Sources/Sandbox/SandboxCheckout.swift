@@ -124,14 +124,15 @@ public final class SandboxCheckout: Sendable {
     }
 
     private func pay(_ payment: Payment, on loop: EventLoop, completion: @escaping @Sendable (HTTPResponse) -> Void) {
-        guard let resultURL = payment.resultURL, let request = Self.resultCallback(payment, salt: Self.salt(), secret: secret()) else {
+        guard let resultURL = payment.resultURL, let request = Self.resultCallback(payment, salt: PGSalt.random(), secret: secret()) else {
             return completion(finish(payment, outcome: "ok", detail: "paid; no pg_result_url to call"))
         }
         client.send(request, on: loop) { [self] result, _ in
             let outcome: String
             switch result {
             case .failure(let error): outcome = "failed: \(error.kind)"
-            case .success(let answer): outcome = Self.merchantAnswer(answer, script: Self.scriptName(of: resultURL), secret: secret())
+            case .success(let answer):
+                outcome = Self.merchantAnswer(answer, script: PGSignature.scriptName(ofPath: resultURL), secret: secret())
             }
             completion(finish(payment, outcome: outcome, detail: "paid; the merchant's Result URL answered: \(outcome)"))
         }
@@ -149,8 +150,9 @@ public final class SandboxCheckout: Sendable {
         var fields = [
             MerchantField(name: "pg_order_id", value: payment.orderID), MerchantField(name: "pg_payment_id", value: payment.paymentID),
         ]
-        fields = PGSignature.signedFields(script: Self.scriptName(of: back), fields: fields, salt: Self.salt(), secret: secret())
-        headers.append(HTTPHeader(name: "Location", value: back + (back.contains("?") ? "&" : "?") + Self.urlEncoded(fields)))
+        fields = PGSignature.signedFields(
+            script: PGSignature.scriptName(ofPath: back), fields: fields, salt: PGSalt.random(), secret: secret())
+        headers.append(HTTPHeader(name: "Location", value: back + (back.contains("?") ? "&" : "?") + FormEncoding.urlEncodedText(fields)))
         return HTTPResponse(status: 303, headers: headers)
     }
 
@@ -164,19 +166,19 @@ public final class SandboxCheckout: Sendable {
             ("pg_result", "1"), ("pg_payment_date", paymentDate()), ("pg_can_reject", "1"), ("pg_testing_mode", "1"),
             ("pg_payment_method", "SANDBOX"),
         ].map { MerchantField(name: $0.0, value: $0.1) }
-        let signed = PGSignature.signedFields(script: scriptName(of: url), fields: fields, salt: salt, secret: secret)
+        let signed = PGSignature.signedFields(script: PGSignature.scriptName(ofPath: url), fields: fields, salt: salt, secret: secret)
         let form = [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
         switch payment.requestMethod {
         case "GET":
-            return UpstreamRequest(method: "GET", url: url + (url.contains("?") ? "&" : "?") + urlEncoded(signed))
+            return UpstreamRequest(method: "GET", url: url + (url.contains("?") ? "&" : "?") + FormEncoding.urlEncodedText(signed))
         case "XML":
             let document =
                 (try? XMLResponseWriter.document(
                     XMLElement(name: "request", children: signed.map { XMLElement(name: $0.name, text: $0.value) }))) ?? []
             let xml = MerchantField(name: "pg_xml", value: String(decoding: document, as: UTF8.self))
-            return UpstreamRequest(method: "POST", url: url, headers: form, body: Array(urlEncoded([xml]).utf8))
+            return UpstreamRequest(method: "POST", url: url, headers: form, body: FormEncoding.urlEncoded([xml]))
         default:
-            return UpstreamRequest(method: "POST", url: url, headers: form, body: Array(urlEncoded(signed).utf8))
+            return UpstreamRequest(method: "POST", url: url, headers: form, body: FormEncoding.urlEncoded(signed))
         }
     }
 
@@ -192,11 +194,6 @@ public final class SandboxCheckout: Sendable {
         return ["ok", "rejected", "error"].contains(status) ? status : "failed: pg_status '\(status.prefix(16))'"
     }
 
-    /// "from the last / to the end or ?" ("Signature generation").
-    static func scriptName(of url: String) -> String {
-        String((url.split(separator: "?", maxSplits: 1).first ?? "").split(separator: "/", omittingEmptySubsequences: false).last ?? "")
-    }
-
     /// `YYYY-MM-DD HH:MM:SS`, UTC ("Result notify").
     static func paymentDate() -> String {
         var now = time(nil)
@@ -205,31 +202,6 @@ public final class SandboxCheckout: Sendable {
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return
             "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
-    }
-
-    static func salt() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
-    }
-
-    /// `application/x-www-form-urlencoded`: RFC 3986 unreserved bytes kept, the rest %XX.
-    static func urlEncoded(_ fields: [MerchantField]) -> String {
-        func encode(_ text: String) -> String {
-            var out = ""
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                    UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                    out.unicodeScalars.append(Unicode.Scalar(byte))
-                default:
-                    let hex = Array("0123456789ABCDEF".unicodeScalars)
-                    out += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
-                }
-            }
-            return out
-        }
-        return fields.map { encode($0.name) + "=" + encode($0.value) }.joined(separator: "&")
     }
 
     static func escaped(_ text: String) -> String {

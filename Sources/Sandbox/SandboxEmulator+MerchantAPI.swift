@@ -23,8 +23,8 @@ enum MerchantSandboxScript: String {
 ///   and `pg_merchant_id` must be the merchant's; otherwise an unsigned error answer with
 ///   `pg_error_code` 9998 (merchant not identified) or the sandbox's own 9999 (bad signature).
 /// - `init_payment.php` records a payment with a new numeric `pg_payment_id` and answers
-///   with a redirect URL to a sandbox payment page (`http://sandbox.invalid/pay.html`, never
-///   served): the sandbox counts the payment as paid by the customer at once, one-step, or
+///   with a redirect URL to a sandbox payment page (`http://sandbox.invalid/pay.html`, whose
+///   path and query `SandboxCheckout` serves on the sandbox's own listener): the sandbox counts the payment as paid by the customer at once, one-step, or
 ///   held for clearing (two-step) when `pg_auto_clearing` is `0`.
 /// - `get_status3.php` answers the payment's state with nested `<pg_refund_payments>`;
 ///   `revoke.php` (`pg_refund_amount`, all that is left when absent), `do_capture.php`
@@ -157,10 +157,7 @@ extension SandboxEmulator {
 
     /// `fields` with `pg_salt` and `pg_sig` for `script`, nested groups included.
     private static func signed(_ fields: [XMLElement], script: String, secret: [UInt8]) -> XMLElement {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        let salt = String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
-        var root = XMLElement(name: "response", children: fields + [leaf("pg_salt", salt)])
+        var root = XMLElement(name: "response", children: fields + [leaf("pg_salt", PGSalt.random())])
         root.children.append(leaf("pg_sig", PGSignature.signature(script: script, message: PGSigMessage(xmlRoot: root), secret: secret)))
         return root
     }

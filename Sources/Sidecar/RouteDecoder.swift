@@ -15,32 +15,50 @@ enum RouteDecoder {
     static func decode(_ value: JSONValue) throws(SettingError) -> RouteTable {
         guard case .array(let items) = value else { throw SettingError("must be a list of routes, got \(kind(of: value))") }
         guard !items.isEmpty else { throw SettingError("is empty; give at least one route") }
-        var errors: [String] = []
-        var routes: [Route] = []
-        var firstIndex: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            var problems: [String] = []
-            let route = decodeRoute(item, problems: &problems)
-            let name = label(index, item)
-            errors += problems.map { "\(name): \($0)" }
-            guard let route else { continue }
-            if let first = firstIndex[route.path] {
-                errors.append("\(name): path \(route.path) is already used by route \(first + 1); each path may appear once")
-                continue
-            }
-            firstIndex[route.path] = index
-            routes.append(route)
-        }
-        guard errors.isEmpty else { throw SettingError(messages: errors) }
+        let routes = try decodeEach(items, noun: "route", path: \.path, decode: decodeRoute)
         return RouteTable(routes)
     }
 
-    /// "route 2 (/v5/g2g/edit)" — the 1-based position, and the path when there is one.
-    static func label(_ index: Int, _ item: JSONValue) -> String {
-        if case .object(let object) = item, case .string(let path)? = object["path"] {
-            return "route \(index + 1) (\(path.prefix(64)))"
+    /// Each item decoded by `decode`, every problem reported under its label, and a path
+    /// used twice refused; shared by `routes` and `callbacks` (`CallbackDecoder`).
+    static func decodeEach<Item>(
+        _ items: [JSONValue], noun: String, path: (Item) -> String, decode: (JSONValue, inout [String]) -> Item?
+    ) throws(SettingError) -> [Item] {
+        var errors: [String] = []
+        var decoded: [Item] = []
+        var firstIndex: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            var problems: [String] = []
+            let value = decode(item, &problems)
+            let name = label(index, item, noun: noun)
+            errors += problems.map { "\(name): \($0)" }
+            guard let value else { continue }
+            if let first = firstIndex[path(value)] {
+                errors.append("\(name): path \(path(value)) is already used by \(noun) \(first + 1); each path may appear once")
+                continue
+            }
+            firstIndex[path(value)] = index
+            decoded.append(value)
         }
-        return "route \(index + 1)"
+        guard errors.isEmpty else { throw SettingError(messages: errors) }
+        return decoded
+    }
+
+    /// Why `text` cannot be a listener path that requests match exactly, or nil when it can.
+    static func pathProblem(_ text: String) -> String? {
+        if !text.hasPrefix("/") { return "path '\(text.prefix(64))' must start with /" }
+        if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
+            return "path '\(text.prefix(64))' must be visible ASCII without a query or fragment"
+        }
+        return nil
+    }
+
+    /// "route 2 (/v5/g2g/edit)" — the 1-based position, and the path when there is one.
+    static func label(_ index: Int, _ item: JSONValue, noun: String = "route") -> String {
+        if case .object(let object) = item, case .string(let path)? = object["path"] {
+            return "\(noun) \(index + 1) (\(path.prefix(64)))"
+        }
+        return "\(noun) \(index + 1)"
     }
 
     static func decodeRoute(_ item: JSONValue, problems: inout [String]) -> Route? {
@@ -54,13 +72,7 @@ enum RouteDecoder {
         switch object["path"] {
         case nil: problems.append("'path' is required, e.g. \"/v5/g2g/edit\"")
         case .string(let text)?:
-            if !text.hasPrefix("/") {
-                problems.append("path '\(text.prefix(64))' must start with /")
-            } else if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
-                problems.append("path '\(text.prefix(64))' must be visible ASCII without a query or fragment")
-            } else {
-                path = text
-            }
+            if let problem = pathProblem(text) { problems.append(problem) } else { path = text }
         case let other?: problems.append("'path' must be a string, got \(kind(of: other))")
         }
 

@@ -52,6 +52,11 @@ import Testing
             + "<pg_redirect_url_type>need data</pg_redirect_url_type><pg_salt>bdwLavL9lg6It91b</pg_salt>"
             + "<pg_sig>930f7435f434b221ca889812f5348bc7</pg_sig></response>"
         let message = PGSigMessage(xmlRoot: try StrictXML.parse(Array(document.utf8)))
+        let input = PGSignature.signingInput(script: "init_payment.php", message: message, secret: secret)
+        #expect(
+            String(decoding: input, as: UTF8.self)
+                == "init_payment.php;4567788;https://sandbox.invalid/pay.html?customer=49&x=<1>;need data;bdwLavL9lg6It91b;ok;UnQ4Zxd3eRk7Vn9L"
+        )
         #expect(PGSignature.signature(script: "init_payment.php", message: message, secret: secret) == "930f7435f434b221ca889812f5348bc7")
         #expect(PGSignature.check(script: "init_payment.php", message: message, secret: secret) == .verified)
         #expect(PGSignature.check(script: "get_status3.php", message: message, secret: secret) == .invalid)
@@ -72,6 +77,7 @@ import Testing
         #expect(
             String(decoding: input, as: UTF8.self)
                 == "get_status3.php;10;123456789;-4;123456790;-6;123456791;some random string;ok;UnQ4Zxd3eRk7Vn9L")
+        #expect(PGSignature.signature(script: "get_status3.php", message: message, secret: secret) == "0c75a72f0429e3547129fe381468bbee")
         #expect(PGSignature.check(script: "get_status3.php", message: message, secret: secret) == .verified)
     }
 
@@ -115,5 +121,15 @@ import Testing
         #expect(throws: PGSigMessage.FieldNameError.repeatedName("a[b]")) {
             try PGSigMessage(formFields: repeated, allowsRepeatedNames: false)
         }
+    }
+
+    @Test func saltsAreTwentyLettersAndDigitsByDefault() {
+        let salts = (0..<4).map { _ in PGSalt.random() }
+        for salt in salts {
+            #expect(salt.utf8.count == 20 && salt.utf8.allSatisfy { PGSalt.alphabet.contains($0) })
+        }
+        #expect(Set(salts).count == 4)
+        #expect(PGSalt.random(length: 16).utf8.count == 16)
+        #expect(PGSalt.alphabet.count == 62)
     }
 }

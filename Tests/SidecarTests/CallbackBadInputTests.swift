@@ -23,6 +23,11 @@ let callbackBadInputs: [BadInput] = [
         raw:
             "POST /freedompay/result HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(resultBody.utf8.count)\r\n\r\n\(resultBody)",
         status: 400, code: "invalid_request"),
+    BadInput(
+        name: "Host with a bad port",
+        raw:
+            "POST /freedompay/result HTTP/1.1\r\nHost: x:port\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(resultBody.utf8.count)\r\n\r\n\(resultBody)",
+        status: 400, code: "invalid_request"),
     BadInput(name: "unknown path", raw: post(resultBody, path: "/freedompay/other"), status: 404, code: "unknown_route"),
     BadInput(name: "the signing route", raw: post(resultBody, path: "/v5/g2g/edit"), status: 404, code: "unknown_route"),
     BadInput(
@@ -53,6 +58,13 @@ let callbackBadInputs: [BadInput] = [
             resultBody, headers: "Content-Type: application/x-www-form-urlencoded\r\nX-Pad: \(String(repeating: "a", count: 9000))\r\n"),
         status: 431, code: "headers_too_large"),
     BadInput(
+        name: "more than 64 header fields",
+        raw: post(
+            resultBody,
+            headers: "Content-Type: application/x-www-form-urlencoded\r\n"
+                + (1...64).map { "X-Pad-\($0): a\r\n" }.joined()),
+        status: 431, code: "headers_too_large"),
+    BadInput(
         name: "Content-Length with Transfer-Encoding",
         raw:
             "POST /freedompay/result HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -79,6 +91,7 @@ let callbackBadInputs: [BadInput] = [
     BadInput(
         name: "pg_xml not well-formed", raw: post("pg_xml=%3Crequest%3E%3Cpg_sig%3Ex%3C%2Frequest%3E"), status: 400, code: "invalid_body"),
     BadInput(name: "bad percent-encoding", raw: post("pg_sig=%zz"), status: 400, code: "invalid_body"),
+    BadInput(name: "invalid UTF-8", raw: post(resultBody + "&note=%FF"), status: 400, code: "invalid_body"),
     BadInput(name: "unsigned form", raw: post("pg_order_id=23&pg_salt=x"), status: 403, code: "callback_unverified"),
     BadInput(
         name: "two signatures", raw: post(resultBody + "&pg_sig=0c2333506b742d4acb8cd660f59e45d4"), status: 403, code: "callback_unverified"

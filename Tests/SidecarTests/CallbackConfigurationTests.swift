@@ -56,6 +56,15 @@ import Testing
         #expect(text.contains("callback 8 (/g): unknown key 'extra'"))
     }
 
+    @Test func pathsAreCheckedAsRoutePathsAre() throws {
+        let loaded = try load(
+            #"{"callbacks":[{"path":"freedompay/result","forwardTo":"http://127.0.0.1/r"},{"path":"/r?x=1","forwardTo":"http://127.0.0.1/r"}]}"#
+        )
+        let text = loaded.errors.joined(separator: "\n")
+        #expect(text.contains("callback 1 (freedompay/result): path 'freedompay/result' must start with /"))
+        #expect(text.contains("callback 2 (/r?x=1): path '/r?x=1' must be visible ASCII without a query or fragment"))
+    }
+
     @Test func aMissingKeyVariableIsReported() throws {
         let loaded = try load(#"{"callbacks":[{"path":"/h","forwardTo":"http://127.0.0.1/h","credentials":{"keyEnv":"MISSING"}}]}"#)
         #expect(loaded.errors.joined().contains("callback /h: keyEnv MISSING is not set"))

@@ -82,7 +82,7 @@ import Upstream
             try await withCallbackSidecar(upstream: "http://\(sandbox.address)", configure: { $0.routes = try! merchantAPIRoutes() }) {
                 sidecar, app in
                 let listener = "http://\(sidecar.callbackAddress!)"
-                let form = SandboxCheckout.urlEncoded(
+                let form = FormEncoding.urlEncodedText(
                     [
                         ("pg_order_id", "23"), ("pg_amount", "25"), ("pg_description", "Ticket"), ("pg_currency", "KZT"),
                         ("pg_result_url", listener + "/freedompay/result"), ("pg_request_method", "POST"),

@@ -92,7 +92,7 @@ final class RecordingUpstream: UpstreamClient {
             #expect(fields.map(\.name) == ["pg_order_id", "pg_amount", "pg_description", "note", "pg_merchant_id", "pg_salt", "pg_sig"])
             #expect(fields[2].value == "заказ")
             #expect(fields[4].value == testMerchant)
-            #expect(fields[5].value.count == 20 && fields[5].value.utf8.allSatisfy { MerchantSalt.alphabet.contains($0) })
+            #expect(fields[5].value.count == 20 && fields[5].value.utf8.allSatisfy { PGSalt.alphabet.contains($0) })
             #expect(!fields.contains { $0.name == "pg_idempotency_key" }, "init_payment.php documents no pg_idempotency_key")
             let message = try PGSigMessage(formFields: fields, allowsRepeatedNames: false)
             #expect(PGSignature.check(script: "init_payment.php", message: message, secret: secret) == .verified)
@@ -166,6 +166,7 @@ final class RecordingUpstream: UpstreamClient {
         ("/init_payment.php", "pg_amount=1&pg_description=a%3Bb", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_description=a;b", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_sig=0123456789abcdef0123456789abcdef", "application/x-www-form-urlencoded", 400),
+        ("/get_status3.php", "pg_payment_id=1&pg_sig[0]=x", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_order_id=" + String(repeating: "x", count: 51), "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_unknown=1", "application/x-www-form-urlencoded", 400),
         ("/init_payment.php", "pg_amount=1&pg_merchant_id=999", "application/x-www-form-urlencoded", 400),

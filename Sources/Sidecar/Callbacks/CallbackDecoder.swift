@@ -1,4 +1,5 @@
 import JSONCore
+import MerchantAPI
 import Upstream
 
 /// Reads the config file's `callbacks` list, strictly and reporting every problem, as
@@ -8,24 +9,7 @@ enum CallbackDecoder {
 
     static func decode(_ value: JSONValue) throws(SettingError) -> [CallbackRoute] {
         guard case .array(let items) = value else { throw SettingError("must be a list of callbacks, got \(RouteDecoder.kind(of: value))") }
-        var errors: [String] = []
-        var callbacks: [CallbackRoute] = []
-        var firstIndex: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            var problems: [String] = []
-            let callback = decodeCallback(item, problems: &problems)
-            let name = RouteDecoder.label(index, item).replacingPrefix("route", with: "callback")
-            errors += problems.map { "\(name): \($0)" }
-            guard let callback else { continue }
-            if let first = firstIndex[callback.path] {
-                errors.append("\(name): path \(callback.path) is already used by callback \(first + 1); each path may appear once")
-                continue
-            }
-            firstIndex[callback.path] = index
-            callbacks.append(callback)
-        }
-        guard errors.isEmpty else { throw SettingError(messages: errors) }
-        return callbacks
+        return try RouteDecoder.decodeEach(items, noun: "callback", path: \.path, decode: decodeCallback)
     }
 
     static func decodeCallback(_ item: JSONValue, problems: inout [String]) -> CallbackRoute? {
@@ -49,13 +33,7 @@ enum CallbackDecoder {
 
         var path: String?
         if let text = text("path", example: "/freedompay/result", required: true) {
-            if !text.hasPrefix("/") {
-                problems.append("path '\(text.prefix(64))' must start with /")
-            } else if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
-                problems.append("path '\(text.prefix(64))' must be visible ASCII without a query or fragment")
-            } else {
-                path = text
-            }
+            if let problem = RouteDecoder.pathProblem(text) { problems.append(problem) } else { path = text }
         }
 
         var forwardTo: String?
@@ -69,7 +47,7 @@ enum CallbackDecoder {
 
         var scriptName = text("scriptName", example: "result", required: false)
         if scriptName == nil, let path {
-            let last = CallbackRoute.lastSegment(of: path)
+            let last = PGSignature.scriptName(ofPath: path)
             if last.isEmpty {
                 problems.append("path \(path) ends with /: give 'scriptName', the last segment of the URL Freedom Pay calls")
             } else {
@@ -106,11 +84,5 @@ enum CallbackDecoder {
 
         guard let path, let forwardTo, let scriptName, problems.isEmpty else { return nil }
         return CallbackRoute(path: path, forwardTo: forwardTo, scriptName: scriptName, answer: answer, credentials: credentials)
-    }
-}
-
-extension String {
-    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String {
-        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 }

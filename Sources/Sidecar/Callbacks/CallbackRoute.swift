@@ -1,3 +1,5 @@
+import MerchantAPI
+
 /// How the sidecar answers Freedom Pay once the app has handled a callback.
 public enum CallbackAnswerMode: String, Sendable, Equatable, CaseIterable {
     /// The app answers JSON; Freedom Pay gets a `<response>` XML signed with `pg_sig`
@@ -28,14 +30,9 @@ public struct CallbackRoute: Sendable, Equatable {
     ) {
         self.path = path
         self.forwardTo = forwardTo
-        self.scriptName = scriptName ?? CallbackRoute.lastSegment(of: path)
+        self.scriptName = scriptName ?? PGSignature.scriptName(ofPath: path)
         self.answer = answer
         self.credentials = credentials
-    }
-
-    /// "from the last / to the end or ?" ("Signature generation").
-    static func lastSegment(of path: String) -> String {
-        String(path.split(separator: "/", omittingEmptySubsequences: false).last ?? "")
     }
 }
 

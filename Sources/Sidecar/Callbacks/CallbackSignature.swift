@@ -25,19 +25,12 @@ enum CallbackSignature {
             throw CallbackAppAnswer.Refusal(reason: "field \(field.name) contains ';', which pg_sig cannot sign unambiguously")
         }
         let signed = PGSignature.signedFields(
-            script: scriptName, fields: fields.map { MerchantField(name: $0.name, value: $0.value) }, salt: salt ?? freshSalt(),
+            script: scriptName, fields: fields.map { MerchantField(name: $0.name, value: $0.value) }, salt: salt ?? PGSalt.random(),
             secret: secret)
         do {
             return try XMLResponseWriter.response(signed)
         } catch {
             throw CallbackAppAnswer.Refusal(reason: "the answer cannot be written as XML: \(error)")
         }
-    }
-
-    /// 16 random letters and digits.
-    static func freshSalt() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
     }
 }

@@ -27,14 +27,3 @@ enum MerchantAnswerCheck {
         return false
     }
 }
-
-/// `pg_salt` values the sidecar adds: 20 random letters and digits ("Signature generation":
-/// "a random string … of digits and Latin letters").
-enum MerchantSalt {
-    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-
-    static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(decoding: (0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }, as: UTF8.self)
-    }
-}

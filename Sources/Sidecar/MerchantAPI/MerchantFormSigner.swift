@@ -62,7 +62,7 @@ struct MerchantFormSigner: Sendable {
         for field in fields {
             let base = String(field.name.prefix { $0 != "[" })
             let nested = base.count != field.name.count
-            if field.name == PGSignature.signatureField {
+            if base == PGSignature.signatureField {
                 throw .invalidBody("pg_sig is the sidecar's to compute; leave it out")
             }
             if field.name == "pg_merchant_id" && field.value != merchantID {
@@ -134,33 +134,5 @@ enum MerchantAmount {
 extension Substring {
     fileprivate func padding(toLength length: Int) -> String {
         String(self) + String(repeating: "0", count: Swift.max(0, length - count))
-    }
-}
-
-/// `application/x-www-form-urlencoded` output: every byte but the unreserved ones
-/// (RFC 3986 §2.3) percent-encoded, so that no reader can split or decode it differently.
-enum FormEncoding {
-    static func urlEncoded(_ fields: [MerchantField]) -> [UInt8] {
-        var out: [UInt8] = []
-        for (index, field) in fields.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: "&")) }
-            append(field.name, to: &out)
-            out.append(UInt8(ascii: "="))
-            append(field.value, to: &out)
-        }
-        return out
-    }
-
-    private static func append(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789ABCDEF".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(byte)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
     }
 }

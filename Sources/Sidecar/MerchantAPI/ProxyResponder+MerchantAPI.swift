@@ -29,7 +29,7 @@ extension ProxyResponder {
         let idempotencyKey: String? =
             outcome.requestIDSource == .idempotencyKey ? head.headers.values(named: "Idempotency-Key").first.map { String($0) } : nil
         let body = try form.signedBody(
-            body: request.body, contentType: String(contentType), idempotencyKey: idempotencyKey, secret: secret, salt: MerchantSalt.make)
+            body: request.body, contentType: String(contentType), idempotencyKey: idempotencyKey, secret: secret, salt: { PGSalt.random() })
         // A key reused for another form is a 422, as on JWS routes (per replica). The fields
         // compared are the caller's, without `pg_salt`, whose value does not change the operation.
         if let requestID = outcome.requestID,
