@@ -354,6 +354,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -416,6 +418,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -478,6 +482,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -540,6 +546,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -602,6 +610,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -664,6 +674,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
