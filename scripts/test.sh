@@ -4,12 +4,14 @@
 #      sidecar integration over loopback, real-process tests (signals, rotation, drain)
 #   2. scripts/tests: the independent verifying upstream's own unit tests
 #   3. scripts/client-roundtrip.sh: the refund clients in examples/ (curl, Python, Node,
-#      PHP, Go, Java; a runtime missing is installed from Debian's packages, or skipped by
-#      name) through the real sidecar to an upstream that verifies every signature on its
+#      PHP, Go, Java; a runtime missing is installed from Debian's packages; one that
+#      cannot be fails the run) through the real sidecar to an upstream that verifies every signature on its
 #      own, and through a front that loses answers, to prove they retry with the same key
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
-#   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
+#   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, the kustomize
+#      renders (kubectl with kustomize v5), compose config, shellcheck; a check that cannot
+#      run fails the run
 #   5. the release binary built as the Dockerfile builds it (version written in from the
 #      build) needs only the runtime image's libraries, and runs (signs the Card API
 #      known-answer vector, loads every config/*.json preset with check-config, signs the
@@ -17,7 +19,10 @@
 #   6. scripts/prove-runtime-image.sh: the Dockerfile's runtime stage built from Debian's
 #      packages (mmdebstrap), the binary run in it as 65532 with a read-only root: a
 #      refund through the sandbox, exit 0 on SIGTERM (needs root)
-#   7. a libFuzzer smoke run of each HTTP/1 parser target (scripts/fuzz.sh)
+#   7. a libFuzzer smoke run of each parser target (scripts/fuzz.sh): HTTP/1 and strict JSON
+#   8. scripts/sanitizers.sh: the whole swift test suite again under ThreadSanitizer, then
+#      AddressSanitizer + LeakSanitizer (about 10 minutes each on 2 cores)
+# Nothing is skipped: a step that cannot run fails the run.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,5 +92,8 @@ scripts/prove-runtime-image.sh .build/release/freedompay-sidecar --expect-versio
 
 step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target)"
 scripts/fuzz.sh 20000
+
+step "sanitizers: swift test under ThreadSanitizer, then AddressSanitizer + LeakSanitizer"
+scripts/sanitizers.sh all
 
 step "all checks passed"
