@@ -28,7 +28,7 @@ public final class LoopbackClient: @unchecked Sendable {
     private let queue = DispatchQueue(label: "loopback client")
     private var buffer: [UInt8] = []
 
-    public init(_ address: ListenAddress, timeoutSeconds: Int = 10) throws {
+    public init(_ address: ListenAddress, timeoutSeconds: Int = 30) throws {
         do {
             fd = try BlockingClientSocket.connect(to: address, timeoutSeconds: timeoutSeconds)
         } catch {
@@ -39,7 +39,7 @@ public final class LoopbackClient: @unchecked Sendable {
     /// A TCP client whose receive buffer is capped at `receiveBufferBytes` before it connects
     /// (SO_RCVBUF, which also turns off autotuning and so bounds the window it offers): for a
     /// client that reads nothing and must make the server's writes back up.
-    public init(tcpPort port: UInt16, receiveBufferBytes: Int32, timeoutSeconds: Int = 10) throws {
+    public init(tcpPort port: UInt16, receiveBufferBytes: Int32, timeoutSeconds: Int = 30) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw LoopbackClientError("socket: errno \(errno)") }
         var size = receiveBufferBytes
