@@ -18,7 +18,8 @@ public struct TLSReceivedRequest: Sendable {
 
 /// A blocking HTTPS/1.1 server on an ephemeral 127.0.0.1 port: one thread accepts, one
 /// thread per connection does the TLS handshake, reads requests with `MinimalRequestReader`,
-/// records them and answers each with the canned `response`, keeping the connection
+/// records them and answers each with the canned `response` (plus the request's
+/// `X-Request-Id` as `x-request-id`, as Freedom Pay echoes it), keeping the connection
 /// alive while the client asks to. Counts handshakes and resumed sessions. The identity
 /// (and protocol version) it presents can be switched for new connections with `present`.
 /// `@unchecked Sendable`: mutable state is behind `lock`; an SSL_CTX is read-only after it
@@ -177,12 +178,16 @@ public final class TLSTestServer: @unchecked Sendable {
             }
             if let request {
                 let keepAlive = request.keepAlive
-                let answer = lock.withLock {
+                var answer = lock.withLock {
                     _requests.append(
                         TLSReceivedRequest(
                             method: request.method, target: request.target, headers: request.headers, body: request.body,
                             connection: connection))
                     return _response
+                }
+                // As Freedom Pay does: the answer echoes the request's id.
+                if let id = request.headers.first(named: "X-Request-Id"), answer.headers.first(named: "x-request-id") == nil {
+                    answer.headers.insert(HTTPHeader(name: "x-request-id", value: id), at: 0)
                 }
                 guard write(MinimalRequestReader.answer(answer, keepAlive: keepAlive), to: ssl) else { return }
                 if !keepAlive {
