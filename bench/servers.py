@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 
 import procfs
 
@@ -146,11 +147,13 @@ class Process:
 
 
 def refund_request(port, timeout=2.0):
-    """POST the refund body once; the HTTP status, or None when nothing listens yet."""
+    """POST the refund body once, with a fresh Idempotency-Key (a refund without one is a
+    428); the HTTP status, or None when nothing listens yet."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("POST", REFUND_PATH, body=REFUND_BODY,
-                     headers={"Content-Type": "application/json"})
+                     headers={"Content-Type": "application/json",
+                              "Idempotency-Key": "bench-ready-" + uuid.uuid4().hex})
         response = conn.getresponse()
         response.read()
         return response.status

@@ -10,7 +10,9 @@
 # the same refund again (same x-request-id, same body), the same refund through
 # scripts/lossy_front.py (a reset, then a lost answer: it must retry with the same key and
 # get the original answer), a refused body (400 is final: no retry), and nothing listening
-# (gives up after 4 attempts). A missing runtime is installed from Debian's packages
+# (gives up after 4 attempts). Then, beside each refund client, the same language's status
+# read (by order id) and clearing (twice with one key: one X-Request-Id, one answer), through
+# the sidecar with the gateway-full preset. A missing runtime is installed from Debian's packages
 # (apt-get); one that cannot be is a FAILURE, by name, in the summary: every language runs
 # or the script fails (CI never passes with a language left out).
 set -euo pipefail
@@ -76,6 +78,8 @@ mark_unavailable() { unavailable+=("$1 ($2)"); echo "client-roundtrip: FAILED $1
 # ORDER_ID REFUND_NUMBER PAYMENT_ID AMOUNT.
 languages=()
 cmd_curl=("$examples/curl/refund.sh")
+cmd_curl_status=("$examples/curl/status.sh")
+cmd_curl_clearing=("$examples/curl/clearing.sh")
 languages+=(curl)
 
 python_bin=""
@@ -87,6 +91,8 @@ if [[ -z "$python_bin" ]] && apt_install python3-requests && /usr/bin/python3 -c
 fi
 if [[ -n "$python_bin" ]]; then
   cmd_python=("$python_bin" "$examples/python/refund.py")
+  cmd_python_status=("$python_bin" "$examples/python/status.py")
+  cmd_python_clearing=("$python_bin" "$examples/python/clearing.py")
   languages+=(python)
 else
   mark_unavailable python "requests not importable and python3-requests did not install"
@@ -98,12 +104,18 @@ if node_ok; then
   command -v tsc >/dev/null || apt_install node-typescript || true
   if command -v tsc >/dev/null; then
     # Type-checked and compiled once; the DOM lib declares fetch as Node 18+ provides it.
-    if tsc --strict --target es2022 --module commonjs --lib es2022,dom --outDir "$work/node" \
-      "$examples/node/refund.ts" >&2; then
+    # Each file is its own script (no imports), so each is compiled on its own.
+    tsc_ok=1
+    for example in refund status clearing; do
+      tsc --strict --target es2022 --module commonjs --lib es2022,dom --outDir "$work/node" \
+        "$examples/node/$example.ts" >&2 || { tsc_ok=0; echo "client-roundtrip: tsc failed on examples/node/$example.ts" >&2; }
+    done
+    if ((tsc_ok)); then
       cmd_node=(node "$work/node/refund.js")
+      cmd_node_status=(node "$work/node/status.js")
+      cmd_node_clearing=(node "$work/node/clearing.js")
       languages+=(node)
     else
-      echo "client-roundtrip: tsc failed on examples/node/refund.ts" >&2
       languages+=(node-tsc-failed)
     fi
   else
@@ -117,6 +129,8 @@ php_ok() { command -v php >/dev/null && php -r 'exit(function_exists("curl_init"
 php_ok || apt_install php-cli php-curl || true
 if php_ok; then
   cmd_php=(php "$examples/php/refund.php")
+  cmd_php_status=(php "$examples/php/status.php")
+  cmd_php_clearing=(php "$examples/php/clearing.php")
   languages+=(php)
 else
   mark_unavailable php "php-cli with php-curl did not install"
@@ -125,11 +139,15 @@ fi
 command -v go >/dev/null || apt_install golang-go || true
 if command -v go >/dev/null; then
   # Built once (a single file, standard library only: no module needed).
-  if (cd "$examples/go" && go build -o "$work/go-refund" refund.go) >&2; then
+  # status.go and clearing.go carry `//go:build ignore`: each file is its own program.
+  if (cd "$examples/go" && go build -o "$work/go-refund" refund.go && go build -o "$work/go-status" status.go &&
+    go build -o "$work/go-clearing" clearing.go) >&2; then
     cmd_go=("$work/go-refund")
+    cmd_go_status=("$work/go-status")
+    cmd_go_clearing=("$work/go-clearing")
     languages+=(go)
   else
-    echo "client-roundtrip: go build failed on examples/go/refund.go" >&2
+    echo "client-roundtrip: go build failed on examples/go" >&2
     languages+=(go-build-failed)
   fi
 else
@@ -144,6 +162,8 @@ java_ok() {
 java_ok || apt_install openjdk-17-jdk-headless || true
 if java_ok; then
   cmd_java=(java "$examples/java/Refund.java")
+  cmd_java_status=(java "$examples/java/Status.java")
+  cmd_java_clearing=(java "$examples/java/Clearing.java")
   languages+=(java)
 else
   mark_unavailable java "no java >= 17 and openjdk-17-jdk-headless did not install"
@@ -164,7 +184,7 @@ listen_port="$(free_port)"
 admin_port="$(free_port)"
 while [[ "$admin_port" == "$listen_port" ]]; do admin_port="$(free_port)"; done
 
-"$binary" serve --upstream "http://127.0.0.1:$upstream_port" --auth-id "$auth_id" \
+"$binary" serve --config "$root/config/gateway-full.json" --upstream "http://127.0.0.1:$upstream_port" --auth-id "$auth_id" \
   --key-file "$key" --listen "127.0.0.1:$listen_port" --admin-listen "127.0.0.1:$admin_port" \
   >"$work/sidecar.log" 2>&1 &
 sidecar_pid=$!
@@ -187,10 +207,10 @@ echo "sidecar ready on 127.0.0.1:$listen_port (admin $admin_port), upstream 127.
 
 # ---- checks ---------------------------------------------------------------------------------
 
-# The x-request-id README's "Request ids" specifies for an Idempotency-Key on a refund,
-# computed here independently of the sidecar.
-expected_request_id() {
-  python3 - "$auth_id" /v5/g2g/edit gateway.payment.refund "$1" <<'PY'
+# The x-request-id README's "Request ids" specifies for an Idempotency-Key KEY on ACTION
+# (default a refund) on /v5/g2g/edit, computed here independently of the sidecar.
+expected_request_id() { # KEY [ACTION]
+  python3 - "$auth_id" /v5/g2g/edit "${2:-gateway.payment.refund}" "$1" <<'PY'
 import hashlib, sys, uuid
 h = hashlib.sha256(b"freedompay-sidecar idempotency-key v2")
 for part in sys.argv[1:]:
@@ -217,6 +237,7 @@ run() {
 field() { sed -n "s/^$2:\{0,1\} //p" "$1" | tail -n 1; }      # field FILE NAME ("HTTP 200", "x-request-id: …")
 no_retries() { ! grep -q '^attempt ' "$1"; }
 body_of() { grep '^{' "$1" | tail -n 1; }                      # the JSON answer line
+json_field() { body_of "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2" 2>/dev/null; }
 refund_status() { body_of "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["refund_payment"]["status"])' 2>/dev/null; }
 
 passed=0
@@ -276,6 +297,29 @@ for lang in "${languages[@]}"; do
   expect "$lang" "a 400 exits 1" [ "$(cat "$work/$lang-refused.rc")" = 1 ]
   expect "$lang" "a 400 is printed" [ "$(field "$work/$lang-refused.out" HTTP)" = 400 ]
   expect "$lang" "a 400 is not retried" no_retries "$work/$lang-refused.out"
+
+  # 4. Beside the refund: a status read by order id, and a clearing sent twice with one key.
+  run "${lang}_status" read "$sidecar_url" "$order"
+  sed 's/^/   status: /' "$work/${lang}_status-read.out"
+  expect "$lang" "status read exits 0" [ "$(cat "$work/${lang}_status-read.rc")" = 0 ]
+  expect "$lang" "status read answers HTTP 200" [ "$(field "$work/${lang}_status-read.out" HTTP)" = 200 ]
+  expect "$lang" "status read was for order_id $order" [ "$(json_field "$work/${lang}_status-read.out" order_id)" = "$order" ]
+  expect "$lang" "the upstream saw a gateway.payment.status read" \
+    [ "$(grep -c "request_id=$(field "$work/${lang}_status-read.out" x-request-id) action=gateway.payment.status " "$work/upstream.log")" = 1 ]
+  run "${lang}_clearing" first "$sidecar_url" "$order" "$payment_id" 120.5
+  run "${lang}_clearing" again "$sidecar_url" "$order" "$payment_id" 120.5
+  sed 's/^/   clearing: /' "$work/${lang}_clearing-first.out"
+  clearing_id="$(field "$work/${lang}_clearing-first.out" x-request-id)"
+  expect "$lang" "clearing exits 0" [ "$(cat "$work/${lang}_clearing-first.rc")" = 0 ]
+  expect "$lang" "clearing answers HTTP 200 with clearing_amount 120.5" \
+    [ "$(field "$work/${lang}_clearing-first.out" HTTP)" = 200 -a "$(json_field "$work/${lang}_clearing-first.out" clearing_amount)" = 120.5 ]
+  expect "$lang" "clearing x-request-id is the one derived from order-$order-clearing" \
+    [ "$clearing_id" = "$(expected_request_id "order-$order-clearing" gateway.payment.clearing)" ]
+  expect "$lang" "the same clearing again has the same x-request-id and answer" \
+    [ "$(field "$work/${lang}_clearing-again.out" x-request-id)" = "$clearing_id" -a \
+      "$(body_of "$work/${lang}_clearing-again.out")" = "$(body_of "$work/${lang}_clearing-first.out")" ]
+  expect "$lang" "the upstream saw the clearing as gateway.payment.clearing" \
+    [ "$(grep -c "request_id=$clearing_id action=gateway.payment.clearing " "$work/upstream.log")" = 2 ]
 done
 
 # 4. Nothing listening: every language gives up after 4 attempts (in parallel: ~4 s).

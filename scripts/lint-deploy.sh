@@ -107,11 +107,30 @@ validate_kustomize_render() {
 }
 
 validate_compose() {
-  if docker compose version >/dev/null 2>&1; then
-    docker compose -f deploy/docker-compose.yml config --quiet
-  else
-    docker-compose -f deploy/docker-compose.yml config --quiet
+  local compose=(docker-compose)
+  docker compose version >/dev/null 2>&1 && compose=(docker compose)
+  "${compose[@]}" -f deploy/docker-compose.yml config --quiet &&
+    "${compose[@]}" -f deploy/docker-compose.yml -f deploy/docker-compose.sandbox-demo.yml config --quiet &&
+    compose_has_no_defaults "${compose[@]}"
+}
+
+# deploy/docker-compose.yml sets no upstream or merchant of its own (no "${VAR:-default}"):
+# rendered without them in the environment, the sidecar gets neither; with the sandbox
+# demo override, it gets exactly the demo's.
+compose_has_no_defaults() {
+  local rendered demo
+  if grep -nE '\$\{[A-Z_]+:?-' deploy/docker-compose.yml; then
+    echo "deploy/docker-compose.yml: a \${VAR:-default} fallback" >&2
+    return 1
   fi
+  rendered="$(env -u FREEDOMPAY_UPSTREAM -u FREEDOMPAY_AUTH_ID "$@" -f deploy/docker-compose.yml config)"
+  # An unset pass-through variable renders as "NAME: null" (compose 1.29) or not at all.
+  if grep -E 'FREEDOMPAY_(UPSTREAM|AUTH_ID)' <<<"$rendered" | grep -vE '^ *-? *FREEDOMPAY_(UPSTREAM|AUTH_ID)(: null)?$'; then
+    echo "deploy/docker-compose.yml: an upstream or merchant id without it being set" >&2
+    return 1
+  fi
+  demo="$(env -u FREEDOMPAY_UPSTREAM -u FREEDOMPAY_AUTH_ID "$@" -f deploy/docker-compose.yml -f deploy/docker-compose.sandbox-demo.yml config)"
+  grep -qE 'FREEDOMPAY_UPSTREAM[:=] ?sandbox' <<<"$demo" && grep -qE "FREEDOMPAY_AUTH_ID[:=] ?'?\"?123456" <<<"$demo"
 }
 
 step "hadolint Dockerfile" hadolint --failure-threshold style Dockerfile

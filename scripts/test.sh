@@ -3,15 +3,18 @@
 #   1. swift test: parser (incl. llhttp conformance), JWS vectors, upstream client,
 #      sidecar integration over loopback, real-process tests (signals, rotation, drain)
 #   2. scripts/tests: the independent verifying upstream's own unit tests
-#   3. scripts/client-roundtrip.sh: the refund clients in examples/ (curl, Python, Node,
-#      PHP, Go, Java; a runtime missing is installed from Debian's packages; one that
-#      cannot be fails the run) through the real sidecar to an upstream that verifies every signature on its
-#      own, and through a front that loses answers, to prove they retry with the same key
+#   3. scripts/client-roundtrip.sh: the refund, status read and clearing clients in
+#      examples/ (curl, Python, Node, PHP, Go, Java; a runtime missing is installed from
+#      Debian's packages; one that cannot be fails the run) through the real sidecar
+#      (gateway-full preset) to an upstream that verifies every signature on its own, and
+#      through a front that loses answers, to prove they retry with the same key
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, the kustomize
 #      renders (kubectl with kustomize v5), compose config, shellcheck; a check that cannot
 #      run fails the run
+#   4b. scripts/check-monitoring.sh: promtool check rules on deploy/monitoring/alerts.yaml, and
+#      every metric the Grafana dashboard and the rules name is in a running sidecar's /metrics
 #   5. the release binary built as the Dockerfile builds it (version written in from the
 #      build) needs only the runtime image's libraries, and runs (signs the Card API
 #      known-answer vector, loads every config/*.json preset with check-config, signs the
@@ -47,6 +50,9 @@ scripts/openapi-check.sh .build/debug/freedompay-sidecar
 
 step "deployment linters"
 scripts/lint-deploy.sh
+
+step "monitoring: promtool check rules; every metric the dashboard and rules name is in /metrics"
+scripts/check-monitoring.sh .build/debug/freedompay-sidecar
 
 step "release binary (version from the build) and its runtime libraries"
 kat_dir="$(mktemp -d)"

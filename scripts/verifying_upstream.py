@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A loopback stand-in for Freedom Pay's g2g API that checks every signature.
 
-It shares no code with the sidecar: for each POST /v5/g2g/edit it rebuilds the JOSE
-header from its own settings, signs the raw body it received, and compares the result
-with X-JWS-Signature in constant time. It also checks X-Action and X-Request-Id.
-Mismatch: 401 JSON. Match: 200 with a refund body, like the real API. A repeated
-X-Request-Id gets the original response back (the API's documented idempotency).
+It shares no code with the sidecar: for each POST it rebuilds the JOSE header from its
+own settings, signs the raw body it received, and compares the result with
+X-JWS-Signature in constant time. It also checks X-Action (per path: ACTIONS) and
+X-Request-Id. Mismatch: 401 JSON. Match: 200 with a body like the real API's (a refund,
+a clearing, a payment status). A repeated X-Request-Id gets the original response back
+(the API's documented idempotency).
 
     verifying_upstream.py --key-file KEY [--auth-id 123456] [--alg HS256] [--kid K]
                           [--port 0] [--port-file FILE]
@@ -30,7 +31,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 REFUND_ACTION = "gateway.payment.refund"
-ROUTES = {"/v5/g2g/edit"}
+CLEARING_ACTION = "gateway.payment.clearing"
+STATUS_ACTION = "gateway.payment.status"
+ACTIONS = {"/v5/g2g/edit": {REFUND_ACTION, CLEARING_ACTION}, "/v5/g2g/read": {STATUS_ACTION}}
+ROUTES = set(ACTIONS)
 
 
 def b64url(data: bytes) -> str:
@@ -126,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
                     problems.append(f"header={decoded.decode('utf-8', 'replace')!r}")
                 except ValueError:
                     problems.append("header=undecodable")
-        if action != REFUND_ACTION:
+        if action not in ACTIONS[path]:
             problems.append(f"x-action={action!r}")
         if not UUID_RE.match(request_id):
             problems.append(f"x-request-id={request_id!r}")
@@ -147,18 +151,23 @@ class Handler(BaseHTTPRequestHandler):
             stored = self.server.responses.get(request_id)
             if stored is None:
                 try:
-                    refund = json.loads(body)
-                    payment_id, amount = refund["id"], refund["amount"]
-                except (ValueError, KeyError, TypeError):
-                    return self.error(400, "bad_request", "expected {\"id\": ..., \"amount\": ...}")
-                stored = json.dumps(
-                    {
-                        "id": payment_id,
-                        "amount": 10000,
-                        "refund_payment": {"id": str(uuid.uuid4()), "status": "process", "amount": -amount},
-                    },
-                    separators=(",", ":"),
-                ).encode()
+                    fields = json.loads(body)
+                    if action == STATUS_ACTION:
+                        answer = {"id": fields.get("id") or str(uuid.uuid4()), "status": "paid", "amount": 10000}
+                        if "order_id" in fields:
+                            answer["order_id"] = fields["order_id"]
+                    elif action == CLEARING_ACTION:
+                        answer = {"id": fields["id"], "status": "paid", "amount": 10000, "clearing_amount": fields["amount"]}
+                    else:
+                        payment_id, amount = fields["id"], fields["amount"]
+                        answer = {
+                            "id": payment_id,
+                            "amount": 10000,
+                            "refund_payment": {"id": str(uuid.uuid4()), "status": "process", "amount": -amount},
+                        }
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    return self.error(400, "bad_request", "unexpected body for " + action)
+                stored = json.dumps(answer, separators=(",", ":")).encode()
                 self.server.responses[request_id] = stored
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.send_json(

@@ -2,6 +2,8 @@
 #include "CLinuxEvents.h"
 
 #include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -101,4 +103,29 @@ int cle_fill_random(void *buffer, unsigned long length) {
         length -= (unsigned long)count;
     }
     return 0;
+}
+
+int cle_set_nondumpable(void) {
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int cle_get_dumpable(void) {
+    return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
+
+extern char **environ;
+
+int cle_scrub_environment_value(const char *name) {
+    size_t length = strlen(name);
+    int scrubbed = 0;
+    for (char **entry = environ; entry != NULL && *entry != NULL; entry++) {
+        if (strncmp(*entry, name, length) == 0 && (*entry)[length] == '=') {
+            char *value = *entry + length + 1;
+            // volatile: the compiler may not drop stores to memory it cannot see read again.
+            volatile char *cursor = value;
+            while (*cursor != 0) *cursor++ = 0;
+            scrubbed++;
+        }
+    }
+    return scrubbed;
 }

@@ -73,6 +73,7 @@ extension HTTPResponse {
         case 413: "Content Too Large"
         case 415: "Unsupported Media Type"
         case 422: "Unprocessable Content"
+        case 428: "Precondition Required"  // RFC 6585 §3
         case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"

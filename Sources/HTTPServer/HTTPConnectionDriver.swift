@@ -125,6 +125,14 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
             case .head(let head)?:
                 // RFC 9110 §10.1.1: a server MAY skip 100 when body bytes already arrived.
                 if head.expectsContinue && parser.bufferedByteCount == 0 {
+                    // §10.1.1: a final answer instead of 100 when the head alone refuses it;
+                    // the body is then not read, so the connection closes after the answer.
+                    if let refusal = responder.responseBeforeContinue(to: head, loop: connection.loop) {
+                        state = .closing
+                        connection.write(refusal.serialized(keepAlive: false, includeBody: head.method != "HEAD"))
+                        connection.closeAfterFlushing()
+                        return
+                    }
                     connection.write(HTTPResponse.continueBytes)
                 }
             case .request(let request)?:

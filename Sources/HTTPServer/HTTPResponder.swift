@@ -16,6 +16,14 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, writer: HTTPResponseWriter)
     /// The response the server sends (and then closes) when a request cannot be read.
     func response(for failure: HTTPServerFailure) -> HTTPResponse
+    /// Called on the loop with the head of a request that asks for `100 Continue` (RFC 9110
+    /// §10.1.1), before it is sent: a response here is a final answer instead, after which
+    /// the connection closes without reading the body. Nil (the default) sends `100 Continue`.
+    func responseBeforeContinue(to head: HTTPRequestHead, loop: EventLoop) -> HTTPResponse?
+}
+
+extension HTTPResponder {
+    public func responseBeforeContinue(to head: HTTPRequestHead, loop: EventLoop) -> HTTPResponse? { nil }
 }
 
 /// A responder that answers from Swift concurrency (tests, the admin endpoints): each

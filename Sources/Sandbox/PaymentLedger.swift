@@ -16,6 +16,8 @@ public struct PaymentLedger: Sendable {
     public static let twoStepPrefix = "00000002-"
 
     private var payments: [String: SandboxPayment] = [:]
+    /// The lowercased id of each created payment, by its merchant `order_id` (exact bytes).
+    private var orders: [String: String] = [:]
 
     public init() {}
 
@@ -33,6 +35,30 @@ public struct PaymentLedger: Sendable {
             ? SandboxPayment.twoStep(id: id, amount: PaymentLedger.paymentAmount)
             : SandboxPayment.oneStep(id: id, amount: PaymentLedger.paymentAmount)
         payments[key] = payment
+        return payment
+    }
+
+    /// Creates payment `id` for `order`: one-step (paid) with `auto_clearing: true`, else
+    /// two-step (authorized). An `order_id` already used is refused (400 `duplicate_order_id`):
+    /// the sandbox's strict reading of an order id as the merchant's unique key for a payment.
+    public mutating func create(_ order: SandboxPaymentOrder, id: String) throws(SandboxRefusal) -> SandboxPayment {
+        guard orders[order.orderID] == nil else { throw .duplicateOrderID(order.orderID) }
+        var payment =
+            order.autoClearing
+            ? SandboxPayment.oneStep(id: id, amount: order.amount) : SandboxPayment.twoStep(id: id, amount: order.amount)
+        payment.orderID = order.orderID
+        payments[id.lowercased()] = payment
+        orders[order.orderID] = id.lowercased()
+        return payment
+    }
+
+    /// The payment a read names by `id`, `order_id` or both. An unknown `order_id` is a 404
+    /// (`payment_not_found`); an `id` and an `order_id` of two different payments are a 400
+    /// (`payment_mismatch`); an `id` alone is `payment(_:)` (created on first use).
+    public mutating func payment(id: String?, orderID: String?) throws(SandboxRefusal) -> SandboxPayment {
+        guard let orderID else { return payment(id ?? "") }
+        guard let key = orders[orderID], let payment = payments[key] else { throw .paymentNotFound(orderID: orderID) }
+        if let id, id.lowercased() != key { throw .paymentMismatch }
         return payment
     }
 

@@ -47,7 +47,7 @@ enum SandboxAnswer {
     /// negative sum, `refund_payments` with negative amounts), plus `status` and
     /// `auto_clearing` (the create-payment docs' name for one-step).
     static func status(of payment: SandboxPayment) -> [String: JSONValue] {
-        [
+        var status: [String: JSONValue] = [
             "id": .string(payment.id),
             "status": .string(payment.status.rawValue),
             "auto_clearing": .bool(!payment.isTwoStep),
@@ -61,6 +61,8 @@ enum SandboxAnswer {
                     .object(["id": .string(refund.id), "status": .string("success"), "amount": number(-refund.amount)])
                 }),
         ]
+        if let orderID = payment.orderID { status["order_id"] = .string(orderID) }
+        return status
     }
 
     /// `gateway.payment.refund`, as in the docs' example: the payment id and amount, and the

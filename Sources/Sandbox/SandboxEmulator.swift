@@ -17,6 +17,10 @@ import Upstream
 /// (`SandboxRefusal`).
 ///
 /// What this relies on from Freedom Pay's public docs:
+/// - create payment on `/v5/g2g/create` with the Async API overview's body
+///   (https://docs.freedompay.kz/doc-650923): see `SandboxPaymentOrder`; its action name
+///   `gateway.payment.create` is the sidecar's documented choice (no page prints one), and
+///   its answer (none is published) is the read payment answer of the new payment;
 /// - the g2g endpoints `/v5/g2g/read` and `/v5/g2g/edit`, their X-Action values
 ///   `gateway.payment.status`, `gateway.payment.refund`, `gateway.payment.reverse`,
 ///   `gateway.payment.clearing`, the read body `{"id"}` / `{"order_id"}`, and "if the same
@@ -29,7 +33,7 @@ import Upstream
 ///   https://docs.freedompay.kg/doc-833002;
 /// - the refund answer `{"id", "amount", "refund_payment": {"id", "status": "process",
 ///   "amount": -…}}` and the response headers `x-request-id`, `x-request-status`,
-///   `x-datetime` (the refund page, summarized in the project's DESIGN.md §1);
+///   `x-datetime`: the refund page, https://docs.freedompay.kz/api-9587009;
 /// - the status fields `clearing_amount`, `refund_amount`, `refund_payments` (the Sync API's
 ///   status answer, `pg_`-prefixed there): https://freedompay.kz/docs-en/merchant-api/after-pay.
 ///
@@ -67,7 +71,8 @@ public final class SandboxEmulator: UpstreamClient {
     public func handle(method: String, path: String, headers: [HTTPHeader], body: [UInt8]) -> UpstreamResponse {
         guard method == "POST", let actions = SandboxOperation.actions[path] else {
             return SandboxAnswer.refusal(
-                SandboxRefusal(status: 404, code: "not_found", message: "the sandbox emulates POST /v5/g2g/read and /v5/g2g/edit"),
+                SandboxRefusal(
+                    status: 404, code: "not_found", message: "the sandbox emulates POST /v5/g2g/create, /v5/g2g/read and /v5/g2g/edit"),
                 requestID: nil)
         }
         let requestID = headers.first(named: "X-Request-Id")
@@ -100,8 +105,11 @@ public final class SandboxEmulator: UpstreamClient {
 
     private func perform(_ operation: SandboxOperation, requestID: String, state: inout State) throws(SandboxRefusal) -> UpstreamResponse {
         switch operation {
-        case .paymentStatus(let id):
-            return SandboxAnswer.success(SandboxAnswer.status(of: state.ledger.payment(id)), requestID: requestID)
+        case .createPayment(let order):
+            let payment = try state.ledger.create(order, id: UUID().uuidString.lowercased())
+            return SandboxAnswer.success(SandboxAnswer.status(of: payment), requestID: requestID)
+        case .paymentStatus(let id, let orderID):
+            return SandboxAnswer.success(SandboxAnswer.status(of: try state.ledger.payment(id: id, orderID: orderID)), requestID: requestID)
         case .requestStatus(let original):
             guard let answer = state.responses[original.lowercased()] else { throw .requestNotFound }
             return SandboxAnswer.response(status: answer.status, body: answer.body, requestID: requestID)

@@ -38,6 +38,9 @@ public struct SandboxPayment: Sendable, Equatable {
     public let isTwoStep: Bool
     /// What was paid (one-step) or held (two-step).
     public let amount: Decimal
+    /// The merchant's `order_id` of a payment made by create payment; nil for the payments
+    /// `PaymentLedger` makes up on first use of an id.
+    public var orderID: String?
     public private(set) var status: Status
     /// What was captured: all of `amount` for a one-step payment, the cleared amount for a
     /// two-step one, 0 before clearing.
@@ -49,12 +52,12 @@ public struct SandboxPayment: Sendable, Equatable {
 
     /// A one-step payment: authorized and captured at once.
     public static func oneStep(id: String, amount: Decimal) -> SandboxPayment {
-        SandboxPayment(id: id, isTwoStep: false, amount: amount, status: .paid, capturedAmount: amount)
+        SandboxPayment(id: id, isTwoStep: false, amount: amount, orderID: nil, status: .paid, capturedAmount: amount)
     }
 
     /// A two-step payment: `amount` held, waiting for clearing or reverse.
     public static func twoStep(id: String, amount: Decimal) -> SandboxPayment {
-        SandboxPayment(id: id, isTwoStep: true, amount: amount, status: .authorized, capturedAmount: 0)
+        SandboxPayment(id: id, isTwoStep: true, amount: amount, orderID: nil, status: .authorized, capturedAmount: 0)
     }
 
     /// Captures `requested` (all of the held amount when nil) of an authorized payment.

@@ -40,4 +40,18 @@ public struct SandboxRefusal: Error, Sendable, Equatable {
     /// A read request for a request id the sandbox never answered (404).
     public static let requestNotFound = SandboxRefusal(
         status: 404, code: "request_not_found", message: "no answered request has this request_id")
+
+    /// Create payment with an `order_id` the sandbox already has a payment for (400).
+    public static func duplicateOrderID(_ orderID: String) -> SandboxRefusal {
+        SandboxRefusal(status: 400, code: "duplicate_order_id", message: "order_id \(orderID) already has a payment")
+    }
+
+    /// A read by an `order_id` no created payment has (404).
+    public static func paymentNotFound(orderID: String) -> SandboxRefusal {
+        SandboxRefusal(status: 404, code: "payment_not_found", message: "no payment has order_id \(orderID)")
+    }
+
+    /// A read whose `id` and `order_id` name two different payments (400).
+    public static let paymentMismatch = SandboxRefusal(
+        status: 400, code: "payment_mismatch", message: "id and order_id name different payments")
 }

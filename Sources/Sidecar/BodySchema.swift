@@ -6,14 +6,19 @@
 /// Sources (Freedom Pay's Gateway API v5, Async API, docs.freedompay.kz; the edit pages say
 /// "Modified at 2025-06-26"):
 /// - `POST /v5/g2g/read`, `X-Action: gateway.payment.status` ("read payment",
-///   https://docs.freedompay.kz/api-9587007): body fields `id` (string, "required if
-///   order_id is not provided") and `order_id` (string, "required if id is not provided").
+///   https://docs.freedompay.kz/api-9587007, and the same on .kg,
+///   https://docs.freedompay.kg/api-13677835): body fields `id` (string, "required if
+///   order_id is not provided") and `order_id` (string, "required if id is not provided");
+///   the example sends both.
+/// - `POST /v5/g2g/create` (create payment): the Async API overview's example body, see
+///   `BodySchema+PaymentCreate.swift`.
 /// - `POST /v5/g2g/edit`, `X-Action: gateway.payment.refund` (https://docs.freedompay.kz/api-9587009),
 ///   `gateway.payment.reverse` (https://docs.freedompay.kz/api-9587010) and
 ///   `gateway.payment.clearing` (https://docs.freedompay.kz/api-9587011): the published pages
 ///   name the action and the headers, but their body tables did not render in the copies we
 ///   could read. The refund body `{"id": uuid, "amount": number}` is the one in the Async API
-///   overview and its refund example (DESIGN.md §1), whose answer echoes `id` and `amount`.
+///   overview (https://docs.freedompay.kz/overview-650923m0) and its refund example, whose answer
+///   echoes `id` and `amount`.
 ///
 /// Where the docs are silent the schema takes the strict choice, written down per case. The
 /// common rules (see `BodyValidator`):
@@ -46,13 +51,15 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
     /// whole hold. An `amount` is refused rather than forwarded, so that no client believes
     /// it made a partial reverse.
     case reverse
-    /// `gateway.payment.status` on `/v5/g2g/read`: exactly one of `{"id": uuid}` or
-    /// `{"order_id": string}`.
+    /// `gateway.payment.status` on `/v5/g2g/read`: `{"id": uuid}`, `{"order_id": string}`, or
+    /// both.
     ///
-    /// The docs require one of the two. Their example sends both; they do not say which wins
-    /// when both are given and disagree, so the sidecar takes exactly one. Assumed for
-    /// `order_id` (documented only as a string, example `"12345"`): 1 to 255 printable ASCII
-    /// characters (U+0020–U+007E).
+    /// The read payment pages (https://docs.freedompay.kz/api-9587007, and the .kg page
+    /// https://docs.freedompay.kg/api-13677835) say each is "required if the other is not
+    /// provided", and their example sends both, so both are accepted; which one Freedom Pay
+    /// uses when they disagree is its own business (the sandbox refuses such a read). Assumed
+    /// for `order_id` (documented only as a string, example `"12345"`): 1 to 255 printable
+    /// ASCII characters (U+0020–U+007E).
     case paymentStatus = "payment-status"
     /// `gateway.request.status` on `/v5/g2g/read` (the result of an earlier async request):
     /// exactly `{"request_id": uuid}`.
@@ -62,6 +69,11 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
     /// body follows the Card API's `/v5/card-api/request/status` (`{"request_id": ...}`).
     /// The id is the `X-Request-Id` the sidecar returned for that call, so a UUID.
     case requestStatus = "request-status"
+    /// `gateway.payment.create` on `/v5/g2g/create`: the payment object of the Async API
+    /// overview's example, closed at every level (see `BodySchema+PaymentCreate.swift`).
+    /// It carries card data: the sidecar never logs bodies, and its refusals never repeat a
+    /// card field's value.
+    case paymentCreate = "payment-create"
     /// Any JSON object (generic routes). Open, but still refused: duplicate keys (as
     /// everywhere), control characters in keys (U+0000–U+001F, U+007F–U+009F) at any depth,
     /// and numbers outside the range every common decoder reads alike: a number whose
@@ -79,6 +91,7 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
         case "gateway.payment.reverse": .reverse
         case "gateway.payment.status": .paymentStatus
         case "gateway.request.status": .requestStatus
+        case PaymentCreateBody.action: .paymentCreate
         default: nil
         }
     }
@@ -88,8 +101,10 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
         switch self {
         case .refund, .clearing: #"exactly {"id": payment UUID, "amount": decimal > 0, ≤ 2 fractional digits, ≤ 10^12}"#
         case .reverse: #"exactly {"id": payment UUID}"#
-        case .paymentStatus: #"exactly one of {"id": payment UUID} or {"order_id": string}"#
+        case .paymentStatus: #"{"id": payment UUID}, {"order_id": string}, or both"#
         case .requestStatus: #"exactly {"request_id": request UUID}"#
+        case .paymentCreate:
+            "the Async API overview's payment object: amount, currency, description, order_id, auto_clearing, from (a card); user_id, device, urls optional"
         case .jsonObject: "any JSON object without duplicate or control-character keys and with numbers in range"
         }
     }
@@ -97,10 +112,11 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
     /// The closed field list, or nil for the open `json-object`.
     var closedFields: ClosedFields? {
         switch self {
-        case .refund, .clearing: ClosedFields(fields: [.id, .amount], presence: .allRequired)
-        case .reverse: ClosedFields(fields: [.id], presence: .allRequired)
-        case .paymentStatus: ClosedFields(fields: [.id, .orderID], presence: .exactlyOne)
-        case .requestStatus: ClosedFields(fields: [.requestID], presence: .allRequired)
+        case .refund, .clearing: ClosedFields(fields: [.id, .amount])
+        case .reverse: ClosedFields(fields: [.id])
+        case .paymentStatus: ClosedFields(fields: [.id, .orderID], presence: .atLeastOne)
+        case .requestStatus: ClosedFields(fields: [.requestID])
+        case .paymentCreate: PaymentCreateBody.fields
         case .jsonObject: nil
         }
     }
@@ -108,9 +124,35 @@ public enum BodySchema: String, Sendable, Codable, CaseIterable {
 
 /// One field of a closed schema.
 struct BodyField: Sendable, Equatable {
-    enum Kind: Sendable { case paymentID, requestID, amount, orderID }
+    enum Kind: Sendable, Equatable {
+        case paymentID, requestID, amount, orderID
+        /// 1 to `maxBytes` UTF-8 bytes, no control characters.
+        case text(maxBytes: Int)
+        /// 1 to `maxBytes` of `A-Z a-z 0-9 _ -`.
+        case token(maxBytes: Int)
+        /// Three upper-case ASCII letters (an ISO 4217 code such as `KZT`).
+        case currency
+        /// Exactly one of these strings.
+        case oneOf([String])
+        /// A string of ASCII digits, as many as the range allows.
+        case digits(ClosedRange<Int>)
+        /// A JSON integer in plain notation (no sign, exponent or fraction) within the range.
+        case integer(ClosedRange<Int>)
+        case boolean
+        /// A cardholder name: 1 to 100 of `A-Z a-z`, space, `-`, `.`, `'`.
+        case cardholderName
+        /// An absolute `https://` or `http://` URL of at most 255 printable ASCII characters.
+        case url
+        /// A dotted-quad IPv4 address.
+        case ipv4
+        /// A nested closed object.
+        case object(ClosedFields)
+    }
     var name: String
     var kind: Kind
+    var isRequired = true
+    /// Card data: a refusal names the field but never repeats its value.
+    var isSecret = false
 
     static let id = BodyField(name: "id", kind: .paymentID)
     static let amount = BodyField(name: "amount", kind: .amount)
@@ -119,13 +161,13 @@ struct BodyField: Sendable, Equatable {
 }
 
 /// The fields of a closed schema and which of them must be present.
-struct ClosedFields: Sendable {
-    enum Presence: Sendable {
-        /// Every field, each once.
-        case allRequired
-        /// Exactly one of the fields.
-        case exactlyOne
+struct ClosedFields: Sendable, Equatable {
+    enum Presence: Sendable, Equatable {
+        /// Each field as its `isRequired` says.
+        case eachField
+        /// At least one of the fields (none is required on its own).
+        case atLeastOne
     }
     var fields: [BodyField]
-    var presence: Presence
+    var presence: Presence = .eachField
 }

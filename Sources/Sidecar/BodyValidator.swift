@@ -14,7 +14,9 @@ struct BodyValidator: Sendable {
     /// 2^53: from here on a double no longer holds every integer.
     private static let exactIntegerLimit = 9_007_199_254_740_992.0
 
-    func validate(_ body: [UInt8], schema: BodySchema) throws(SidecarError) {
+    /// The parsed body, for `OperationFingerprint`, once it fits `schema`.
+    @discardableResult
+    func validate(_ body: [UInt8], schema: BodySchema) throws(SidecarError) -> JSONValue {
         let value: JSONValue
         do {
             value = try StrictJSON.parse(body)
@@ -29,74 +31,177 @@ struct BodyValidator: Sendable {
         } else {
             try validateOpen(value, path: [])
         }
+        return value
     }
 
     // MARK: Closed schemas
 
-    private func validate(_ members: [String: JSONValue], closed: ClosedFields, schema: BodySchema) throws(SidecarError) {
+    /// `prefix` is the dotted path of a nested object ("from.card."), empty at the top.
+    private func validate(
+        _ members: [String: JSONValue], closed: ClosedFields, schema: BodySchema, prefix: String = ""
+    ) throws(SidecarError) {
         let names = closed.fields.map(\.name)
         // Sorted, so that the same body always gets the same message. Known names match by bytes, not
         // String ==, which is canonical equivalence (U+212A KELVIN SIGN == "K").
         for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         where !names.contains(where: { $0.utf8.elementsEqual(key.utf8) }) {
             if key.unicodeScalars.contains(where: Self.isControl) {
-                throw .invalidBody("field name \(Self.quote(key)) holds a control character")
+                throw .invalidBody("field name \(Self.quote(prefix + key)) holds a control character")
             }
             if !key.utf8.allSatisfy({ $0 < 0x80 }) {
-                throw .invalidBody("field name \(Self.quote(key)) holds a non-ASCII character")
+                throw .invalidBody("field name \(Self.quote(prefix + key)) holds a non-ASCII character")
             }
             if let known = names.first(where: { Self.asciiLowercased($0) == Self.asciiLowercased(key) }) {
-                throw .invalidBody("unknown field \(Self.quote(key)); field names are case-sensitive, did you mean \"\(known)\"?")
+                throw .invalidBody(
+                    "unknown field \(Self.quote(prefix + key)); field names are case-sensitive, did you mean \"\(prefix + known)\"?")
             }
-            throw .invalidBody("unknown field \(Self.quote(key)); \(schema.rawValue) bodies take only \(Self.list(names, "and"))")
+            let owner = prefix.isEmpty ? "\(schema.rawValue) bodies take" : "\"\(prefix.dropLast())\" takes"
+            throw .invalidBody("unknown field \(Self.quote(prefix + key)); \(owner) only \(Self.list(names, "and"))")
         }
         let present = closed.fields.filter { members[$0.name] != nil }
         switch closed.presence {
-        case .allRequired:
-            if let missing = closed.fields.first(where: { members[$0.name] == nil }) {
-                throw .invalidBody("missing field \"\(missing.name)\"")
+        case .eachField:
+            if let missing = closed.fields.first(where: { $0.isRequired && members[$0.name] == nil }) {
+                throw .invalidBody("missing field \"\(prefix + missing.name)\"")
             }
-        case .exactlyOne:
-            guard present.count == 1 else {
-                throw .invalidBody("send exactly one of \(Self.list(names, "or")), got \(present.isEmpty ? "none" : "both")")
+        case .atLeastOne:
+            guard !present.isEmpty else {
+                let what = prefix.isEmpty ? "" : " in \"\(prefix.dropLast())\""
+                throw .invalidBody("send \(Self.list(names, "or")) or both\(what), got none")
             }
         }
         for field in present {
-            try check(members[field.name]!, as: field)
+            try check(members[field.name]!, as: field, name: prefix + field.name, schema: schema)
         }
     }
 
-    private func check(_ value: JSONValue, as field: BodyField) throws(SidecarError) {
+    private func check(_ value: JSONValue, as field: BodyField, name: String, schema: BodySchema) throws(SidecarError) {
+        /// What was received, unless the field is card data.
+        func got(_ text: String, quoted: Bool = true) -> String {
+            field.isSecret ? "" : ", got \(Self.quote(text, quoted: quoted))"
+        }
+        func string() throws(SidecarError) -> String {
+            guard case .string(let text) = value else {
+                throw .invalidBody("\(name) must be a string, got \(Self.kind(of: value))")
+            }
+            return text
+        }
         switch field.kind {
         case .paymentID, .requestID:
             guard case .string(let text) = value else {
                 let what = field.kind == .requestID ? "request" : "payment"
-                throw .invalidBody("\(field.name) must be a string holding a \(what) UUID, got \(Self.kind(of: value))")
+                throw .invalidBody("\(name) must be a string holding a \(what) UUID, got \(Self.kind(of: value))")
             }
             guard UUIDText.isValid(text) else {
-                throw .invalidBody("\(field.name) must be a UUID (8-4-4-4-12 hex digits), got \(Self.quote(text))")
+                throw .invalidBody("\(name) must be a UUID (8-4-4-4-12 hex digits), got \(Self.quote(text))")
             }
             if text.utf8.allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "-") }) {
-                throw .invalidBody("\(field.name) must not be the nil UUID")
+                throw .invalidBody("\(name) must not be the nil UUID")
             }
             if text.utf8.allSatisfy({ $0 == UInt8(ascii: "f") || $0 == UInt8(ascii: "F") || $0 == UInt8(ascii: "-") }) {
-                throw .invalidBody("\(field.name) must not be the max UUID")
+                throw .invalidBody("\(name) must not be the max UUID")
             }
         case .amount:
             guard case .number(let literal) = value else {
-                throw .invalidBody("\(field.name) must be a number, got \(Self.kind(of: value))")
+                throw .invalidBody("\(name) must be a number, got \(Self.kind(of: value))")
             }
             if let problem = Self.amountProblem(literal) {
-                throw .invalidBody("\(field.name) \(problem), got \(Self.quote(literal, quoted: false))")
+                throw .invalidBody("\(name) \(problem), got \(Self.quote(literal, quoted: false))")
             }
         case .orderID:
-            guard case .string(let text) = value else {
-                throw .invalidBody("\(field.name) must be a string, got \(Self.kind(of: value))")
-            }
+            let text = try string()
             guard (1...255).contains(text.utf8.count), text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
-                throw .invalidBody("\(field.name) must be 1 to 255 printable ASCII characters, got \(Self.quote(text))")
+                throw .invalidBody("\(name) must be 1 to 255 printable ASCII characters, got \(Self.quote(text))")
             }
+        case .text(let maxBytes):
+            let text = try string()
+            guard (1...maxBytes).contains(text.utf8.count), !text.unicodeScalars.contains(where: Self.isControl) else {
+                throw .invalidBody("\(name) must be 1 to \(maxBytes) bytes without control characters\(got(text))")
+            }
+        case .token(let maxBytes):
+            let text = try string()
+            guard (1...maxBytes).contains(text.utf8.count), text.utf8.allSatisfy(Self.isTokenByte) else {
+                throw .invalidBody("\(name) must be 1 to \(maxBytes) of A-Z a-z 0-9 _ -\(got(text))")
+            }
+        case .currency:
+            let text = try string()
+            guard text.utf8.count == 3, text.utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
+                throw .invalidBody("\(name) must be three upper-case letters (ISO 4217)\(got(text))")
+            }
+        case .oneOf(let allowed):
+            let text = try string()
+            guard allowed.contains(where: { $0.utf8.elementsEqual(text.utf8) }) else {
+                throw .invalidBody("\(name) must be \(Self.list(allowed, "or"))\(got(text))")
+            }
+        case .digits(let counts):
+            let text = try string()
+            guard counts.contains(text.utf8.count), text.utf8.allSatisfy(Self.isDigit) else {
+                throw .invalidBody("\(name) must be a string of \(counts.lowerBound) to \(counts.upperBound) digits\(got(text))")
+            }
+        case .integer(let range):
+            guard case .number(let literal) = value else {
+                throw .invalidBody("\(name) must be an integer, got \(Self.kind(of: value))")
+            }
+            let bytes = Array(literal.utf8)
+            guard bytes.allSatisfy(Self.isDigit), bytes.count <= 9, bytes.count == 1 || bytes.first != UInt8(ascii: "0"),
+                let number = Int(literal), range.contains(number)
+            else {
+                throw .invalidBody(
+                    "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound) in plain notation\(got(literal, quoted: false))"
+                )
+            }
+        case .boolean:
+            guard case .bool = value else {
+                throw .invalidBody("\(name) must be true or false, got \(Self.kind(of: value))")
+            }
+        case .cardholderName:
+            let text = try string()
+            guard (1...100).contains(text.utf8.count), text.utf8.allSatisfy(Self.isCardholderByte) else {
+                throw .invalidBody("\(name) must be 1 to 100 of A-Z a-z, space, - . '\(got(text))")
+            }
+        case .url:
+            let text = try string()
+            let lower = Self.asciiLowercased(text)
+            let hasScheme = lower.starts(with: Array("https://".utf8)) || lower.starts(with: Array("http://".utf8))
+            guard hasScheme, text.utf8.count <= 255, text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw .invalidBody("\(name) must be an http:// or https:// URL of at most 255 printable characters\(got(text))")
+            }
+        case .ipv4:
+            let text = try string()
+            guard Self.isIPv4(text) else {
+                throw .invalidBody("\(name) must be an IPv4 address (four numbers 0-255)\(got(text))")
+            }
+        case .object(let closed):
+            guard case .object(let members) = value else {
+                throw .invalidBody("\(name) must be an object, got \(Self.kind(of: value))")
+            }
+            try validate(members, closed: closed, schema: schema, prefix: name + ".")
         }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+
+    private static func isCardholderByte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "'")
+    }
+
+    /// Four decimal numbers 0–255 without leading zeros, separated by dots.
+    static func isIPv4(_ text: String) -> Bool {
+        let parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                (1...3).contains(part.count) && part.allSatisfy(isDigit) && (part.count == 1 || part.first != UInt8(ascii: "0"))
+                    && Int(String(decoding: part, as: UTF8.self))! <= 255
+            }
     }
 
     /// Why a number literal is not an amount, or nil when it is one: plain decimal notation

@@ -169,7 +169,9 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
     let proxy = ProxyResponder(
         routes: configuration.routes, keys: routeKeys, merchantID: configuration.authID, keyID: configuration.keyID,
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
-        userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops)
+        userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops,
+        idempotencyRecord: IdempotencyRecord(
+            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))))
     let readiness = Readiness()
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,

@@ -59,6 +59,7 @@ public enum ConfigurationLoader {
             }
         }
         resolveRouteKeys(&loaded, environment: environment)
+        loaded.errors += EnvironmentNames.unknown(in: environment, routes: loaded.configuration.routes)
         return loaded
     }
 
@@ -143,7 +144,12 @@ public enum ConfigurationLoader {
 
     /// The file's top-level object, read with `StrictJSON`: a duplicate key is an error, not a silent override.
     static func readFile(_ path: String) throws(StartupError) -> [String: JSONValue] {
-        guard let data = FileBytes.read(path) else { throw StartupError("config file \(path) cannot be read") }
+        let data: [UInt8]
+        do throws(FileReadError) {
+            data = try FileBytes.read(path, what: "config file", limit: FileBytes.configLimit).bytes
+        } catch {
+            throw StartupError(error.description)
+        }
         let value: JSONValue
         do {
             value = try StrictJSON.parse(data)

@@ -35,7 +35,7 @@ public struct ConfigurationReport: Sendable {
     }
 
     /// Things that start but are probably not what the operator meant.
-    static func warnings(_ configuration: SidecarConfiguration, environment: [String: String]) -> [String] {
+    public static func warnings(_ configuration: SidecarConfiguration, environment: [String: String]) -> [String] {
         var warnings: [String] = []
         if configuration.upstream == .sandbox {
             warnings.append("upstream is the in-process sandbox emulator: nothing reaches Freedom Pay")
@@ -44,6 +44,15 @@ public struct ConfigurationReport: Sendable {
             if case .tcp(let host, _)? = try? ListenAddress(parsing: address), !isLoopback(host) {
                 warnings.append("\(name) \(address) is not on loopback: anything that reaches it can have requests signed")
             }
+        }
+        let unixListeners = [configuration.listen, configuration.adminListen].filter { $0.hasPrefix("unix:") }
+        if !unixListeners.isEmpty, configuration.unixSocketMode & ~0o660 != 0 {
+            warnings.append(
+                "unixSocketMode \(String(configuration.unixSocketMode, radix: 8)) is wider than 660: users outside the socket's owner and group can have requests signed"
+            )
+        }
+        if configuration.allowCoreDumps {
+            warnings.append("allowCoreDumps is true: a core dump or /proc/PID/mem of this process holds the key; for debugging only")
         }
         for name in ["HTTPS_PROXY", "https_proxy"] where !(environment[name] ?? "").isEmpty {
             warnings.append("\(name) is set and ignored on purpose; use --upstream-proxy (FREEDOMPAY_UPSTREAM_PROXY) for an egress proxy")
@@ -67,14 +76,14 @@ public struct ConfigurationReport: Sendable {
         case .inline(let inline), .variable(_, let inline):
             bytes = inline
         case .file(let path):
-            var info = stat()
-            if stat(path, &info) == 0, info.st_mode & 0o044 != 0 {
+            // Unreadable or refused: `configurationProblems` reports it as an error.
+            guard let read = try? FileBytes.read(path, what: "\(owner) file", limit: FileBytes.secretLimit) else { return warnings }
+            if let reader = FileExposure.unexpectedReaders(read.info) {
                 warnings.append(
-                    "\(owner) file \(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-r on it"
+                    "\(owner) file \(path) is readable by \(reader) (mode \(String(read.info.st_mode & 0o777, radix: 8)), group \(read.info.st_gid)); run chmod \(reader == "others" ? "o-r" : "g-r") on it, or give it a group this process is in"
                 )
             }
-            guard let data = FileBytes.read(path) else { return warnings }
-            bytes = data
+            bytes = read.bytes
         }
         guard algorithm.rawValue.hasPrefix("HS") else { return warnings }
         while let last = bytes.last, last == 0x20 || (0x09...0x0D).contains(last) { bytes.removeLast() }

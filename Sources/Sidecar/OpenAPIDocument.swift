@@ -20,10 +20,23 @@ info:
     error uses is therefore "the sidecar's error, or Freedom Pay's answer with that status".
 
     Presets: by default only refunds on `POST /v5/g2g/edit` are allowed. Reverse and
-    clearing on `/v5/g2g/edit` and everything on `/v5/g2g/read` need a configuration that
-    allows them (`--config config/gateway-full.json`); without it they are answered 403
-    `action_not_allowed` (a disallowed `X-Action`) or 404 `unknown_route` (`/v5/g2g/read`).
+    clearing on `/v5/g2g/edit`, everything on `/v5/g2g/read` and create payment on
+    `/v5/g2g/create` need a configuration that allows them (`--config
+    config/gateway-full.json`); without it they are answered 403 `action_not_allowed` (a
+    disallowed `X-Action`) or 404 `unknown_route` (`/v5/g2g/read`, `/v5/g2g/create`).
     Each operation's `x-sidecar-actions` lists its actions, body schema and preset.
+
+    Request ids (README, "Request ids and retries"): send `Idempotency-Key` or
+    `X-Request-Id`, not both (400 `invalid_request_id`). An action not marked
+    `"idempotency": "optional"` in the route configuration (every action but the reads
+    `gateway.payment.status` and `gateway.request.status`) without either is a 428
+    `idempotency_key_required`, decided from the headers before `100 Continue`. A key or
+    id already used in this sidecar process for a different operation (other fields as
+    the body schema reads them, action or path) is a 422 `idempotency_key_reused`; the
+    same operation again is forwarded and Freedom Pay replays its answer. That record is
+    per replica; Freedom Pay's idempotency on `X-Request-Id` is the guarantee across them.
+    Order of checks: framing and limits, 404, 405, 415, 403, 400 `invalid_request_id`,
+    428, 400 `invalid_body`, 422, forward.
 
     What JSON Schema cannot say about the bodies (the sidecar checks it; see README, "Local
     API"): the JSON text is parsed strictly (duplicate keys, invalid UTF-8, trailing data
@@ -56,6 +69,9 @@ paths:
         | `gateway.payment.refund` (default) | `RefundBody` | default |
         | `gateway.payment.reverse` | `ReverseBody` | `gateway-full` |
         | `gateway.payment.clearing` | `ClearingBody` | `gateway-full` |
+
+        Every action here moves money: `Idempotency-Key` or `X-Request-Id` is required
+        (428 `idempotency_key_required` without either).
       x-sidecar-actions:
         - action: gateway.payment.refund
           schema: refund
@@ -99,6 +115,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -107,6 +125,94 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/FreedomPayAnswer'
+  /v5/g2g/create:
+    post:
+      operationId: g2gCreate
+      tags: [gateway]
+      summary: 'Create payment (preset gateway-full; carries card data)'
+      description: |
+        Needs the `gateway-full` preset; by default this path is a 404 `unknown_route`. The
+        body is the Async API overview's example payment object (docs.freedompay.kz/doc-650923),
+        closed at every level; the action name is the sidecar's documented choice (no page
+        prints one). It carries card data: see README, "Create payment and card data (PCI DSS)".
+        Creating a payment moves money: `Idempotency-Key` or `X-Request-Id` is required
+        (428 `idempotency_key_required` without either).
+
+        | X-Action | body schema | preset |
+        |---|---|---|
+        | `gateway.payment.create` (the route's default) | `PaymentCreateBody` | `gateway-full` |
+      x-sidecar-actions:
+        - action: gateway.payment.create
+          schema: payment-create
+          preset: gateway-full
+      parameters:
+        - $ref: '#/components/parameters/XActionCreate'
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/PaymentCreateBody'
+            examples:
+              overview:
+                summary: the Async API overview's example (a test card)
+                value:
+                  amount: 123.42
+                  currency: KZT
+                  description: description
+                  order_id: order_id
+                  user_id: user_id
+                  auto_clearing: true
+                  from:
+                    type: card
+                    card: {name: CARD HOLDER, pan: '4400444400004440', cvc: '123', year: 30, month: 12}
+                    save: true
+                    recurrent: {lifetime: 3}
+                  device: {user_ip: 123.123.123.123}
+                  urls:
+                    check_url: https://webhook.site/2af177da-0d72-4651-a31e-a0ea56ccc8a4
+                    result_url: https://webhook.site/2af177da-0d72-4651-a31e-a0ea56ccc8a4
+      responses:
+        '200':
+          $ref: '#/components/responses/FreedomPayAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -128,10 +234,12 @@ paths:
       summary: 'Payment status or request status (preset gateway-full)'
       description: |
         Needs the `gateway-full` preset; by default this path is a 404 `unknown_route`.
+        Both actions are reads (`"idempotency": "optional"`): without `Idempotency-Key` or
+        `X-Request-Id` the sidecar generates a UUIDv7.
 
         | X-Action | body schema | preset |
         |---|---|---|
-        | `gateway.payment.status` (the route's default) | `PaymentStatusBody`: exactly one of `id` or `order_id` | `gateway-full` |
+        | `gateway.payment.status` (the route's default) | `PaymentStatusBody`: `id`, `order_id` or both (the read payment page's example sends both) | `gateway-full` |
         | `gateway.request.status` | `RequestStatusBody`: exactly `request_id` | `gateway-full` |
       x-sidecar-actions:
         - action: gateway.payment.status
@@ -152,6 +260,7 @@ paths:
               oneOf:
                 - $ref: '#/components/schemas/PaymentStatusByID'
                 - $ref: '#/components/schemas/PaymentStatusByOrderID'
+                - $ref: '#/components/schemas/PaymentStatusByIDAndOrderID'
                 - $ref: '#/components/schemas/RequestStatusBody'
             examples:
               paymentById:
@@ -160,6 +269,9 @@ paths:
               paymentByOrderId:
                 summary: gateway.payment.status by the merchant's order id
                 value: {order_id: '12345'}
+              paymentByBoth:
+                summary: gateway.payment.status by both, as the read payment page's example (docs.freedompay.kz/api-9587007)
+                value: {id: 01907dac-a93d-776e-b475-cba6a54a4888, order_id: '1234'}
               requestStatus:
                 summary: gateway.request.status (X-Action)
                 value: {request_id: 2ec60bb3-659f-8a6c-94a2-880f2d99631b}
@@ -174,6 +286,8 @@ paths:
           $ref: '#/components/responses/Status404'
         '405':
           $ref: '#/components/responses/Status405'
+        '422':
+          $ref: '#/components/responses/Status422'
         '408':
           $ref: '#/components/responses/Status408'
         '411':
@@ -182,6 +296,8 @@ paths:
           $ref: '#/components/responses/Status413'
         '415':
           $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
         '431':
           $ref: '#/components/responses/Status431'
         '501':
@@ -210,6 +326,17 @@ components:
         type: string
         enum: [gateway.payment.refund, gateway.payment.reverse, gateway.payment.clearing]
         default: gateway.payment.refund
+    XActionCreate:
+      name: X-Action
+      in: header
+      required: false
+      description: |
+        The Gateway action; defaults to `gateway.payment.create`. Another action than the
+        configuration allows is a 403 `action_not_allowed`.
+      schema:
+        type: string
+        enum: [gateway.payment.create]
+        default: gateway.payment.create
     XActionRead:
       name: X-Action
       in: header
@@ -227,9 +354,11 @@ components:
       required: false
       description: |
         The request id sent to Freedom Pay, used as is (Freedom Pay answers a repeated id with
-        the original response). Takes precedence over `Idempotency-Key`. Not a UUID, or
-        repeated: 400 `invalid_request_id`. Without it and without `Idempotency-Key` the
-        sidecar generates a UUIDv7.
+        the original response). Not a UUID, repeated, or sent together with
+        `Idempotency-Key`: 400 `invalid_request_id`. Without it and without
+        `Idempotency-Key`: 428 `idempotency_key_required` on an action that moves money
+        (every action not marked optional), else a generated UUIDv7. Reused in this process
+        for a different operation: 422 `idempotency_key_reused`.
       schema:
         $ref: '#/components/schemas/UUIDText'
     IdempotencyKey:
@@ -239,8 +368,10 @@ components:
       description: |
         1 to 255 visible ASCII characters, mapped to a UUIDv8 request id derived from the
         merchant id, the route path, the action and the key (README, "Local API"): the same
-        key on the same operation always gives the same id. Invalid or repeated: 400
-        `invalid_request_id`.
+        key on the same operation always gives the same id. Invalid, repeated, or sent
+        together with `X-Request-Id`: 400 `invalid_request_id`. One of the two is required on
+        an action that moves money (428 `idempotency_key_required`). Reused in this process
+        for a different operation: 422 `idempotency_key_reused`.
       schema:
         type: string
         pattern: '^[!-~]{1,255}$'
@@ -320,6 +451,70 @@ components:
           minLength: 1
           maxLength: 255
           pattern: '^[ -~]{1,255}$'
+    PaymentCreateBody:
+      title: payment-create
+      description: '`gateway.payment.create`: the Async API overview''s payment object, closed at every level. Bounds: Sources/Sidecar/BodySchema+PaymentCreate.swift. A refusal never repeats a card field''s value.'
+      type: object
+      additionalProperties: false
+      required: [amount, currency, description, order_id, auto_clearing, from]
+      properties:
+        amount:
+          $ref: '#/components/schemas/Amount'
+        currency: {type: string, pattern: '^[A-Z]{3}$'}
+        description: {type: string, minLength: 1, maxLength: 256, pattern: '^[^\u0000-\u001f\u007f-\u009f]+$'}
+        order_id: {type: string, minLength: 1, maxLength: 255, pattern: '^[ -~]{1,255}$'}
+        user_id: {type: string, pattern: '^[A-Za-z0-9_-]{1,50}$'}
+        auto_clearing: {type: boolean}
+        from:
+          type: object
+          additionalProperties: false
+          required: [type, card]
+          properties:
+            type: {type: string, const: card}
+            card:
+              type: object
+              additionalProperties: false
+              required: [name, pan, cvc, year, month]
+              properties:
+                name: {type: string, pattern: "^[A-Za-z .'-]{1,100}$"}
+                pan: {type: string, pattern: '^[0-9]{13,19}$'}
+                cvc: {type: string, pattern: '^[0-9]{3,4}$'}
+                year: {type: integer, minimum: 0, maximum: 99}
+                month: {type: integer, minimum: 1, maximum: 12}
+            save: {type: boolean}
+            recurrent:
+              type: object
+              additionalProperties: false
+              required: [lifetime]
+              properties:
+                lifetime: {type: integer, minimum: 1, maximum: 156}
+        device:
+          type: object
+          additionalProperties: false
+          required: [user_ip]
+          properties:
+            user_ip: {type: string, format: ipv4, pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$'}
+        urls:
+          type: object
+          additionalProperties: false
+          minProperties: 1
+          properties:
+            check_url: {type: string, maxLength: 255, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[!-~]*$'}
+            result_url: {type: string, maxLength: 255, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[!-~]*$'}
+    PaymentStatusByIDAndOrderID:
+      title: payment-status (id and order_id)
+      description: '`gateway.payment.status` by both, as the read payment page''s example sends them: `id` and `order_id`, each as above.'
+      type: object
+      additionalProperties: false
+      required: [id, order_id]
+      properties:
+        id:
+          $ref: '#/components/schemas/PaymentID'
+        order_id:
+          type: string
+          minLength: 1
+          maxLength: 255
+          pattern: '^[ -~]{1,255}$'
     RequestStatusBody:
       title: request-status
       description: '`gateway.request.status`: exactly `request_id`, the UUID of an earlier request.'
@@ -337,6 +532,8 @@ components:
         - invalid_request
         - invalid_body
         - invalid_request_id
+        - idempotency_key_required
+        - idempotency_key_reused
         - action_not_allowed
         - unknown_route
         - method_not_allowed
@@ -407,6 +604,14 @@ components:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
         - properties: {error: {properties: {code: {const: action_not_allowed}}}}
+    Error422:
+      allOf:
+        - $ref: '#/components/schemas/SidecarError'
+        - properties: {error: {properties: {code: {const: idempotency_key_reused}}}}
+    Error428:
+      allOf:
+        - $ref: '#/components/schemas/SidecarError'
+        - properties: {error: {properties: {code: {const: idempotency_key_required}}}}
     Error404:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
@@ -483,7 +688,8 @@ components:
       description: |
         Sidecar (`X-Sidecar-Error`): `malformed_request` (broken HTTP framing; connection
         closed), `invalid_request` (Host, query string, target, repeated `X-Action`),
-        `invalid_body` (the body does not match its action's schema), `invalid_request_id`.
+        `invalid_body` (the body does not match its action's schema), `invalid_request_id`
+        (bad or repeated `X-Request-Id` or `Idempotency-Key`, or both sent).
         Otherwise Freedom Pay's 400, passed through.
       headers:
         X-Sidecar-Error:
@@ -578,6 +784,36 @@ components:
           schema:
             anyOf:
               - $ref: '#/components/schemas/Error415'
+              - $ref: '#/components/schemas/FreedomPayBody'
+    Status422:
+      description: |
+        Sidecar: `idempotency_key_reused` (the `Idempotency-Key` or `X-Request-Id` was already
+        used in this process for a different operation; nothing forwarded; per replica).
+        Otherwise Freedom Pay's 422 (e.g. the sandbox's `refund_amount_exceeded`).
+      headers:
+        X-Sidecar-Error:
+          schema: {type: string, const: idempotency_key_reused}
+        X-Request-Id:
+          $ref: '#/components/headers/XRequestId'
+      content:
+        application/json:
+          schema:
+            anyOf:
+              - $ref: '#/components/schemas/Error422'
+              - $ref: '#/components/schemas/FreedomPayBody'
+    Status428:
+      description: |
+        Sidecar: `idempotency_key_required` (an action that moves money, or is not known to be
+        a read, without `Idempotency-Key` or `X-Request-Id`; decided from the headers, before
+        `100 Continue`; nothing forwarded). Otherwise Freedom Pay's 428.
+      headers:
+        X-Sidecar-Error:
+          schema: {type: string, const: idempotency_key_required}
+      content:
+        application/json:
+          schema:
+            anyOf:
+              - $ref: '#/components/schemas/Error428'
               - $ref: '#/components/schemas/FreedomPayBody'
     Status431:
       description: 'Sidecar: `headers_too_large` (request head over 16 KiB or over 100 fields).'

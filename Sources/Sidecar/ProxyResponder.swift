@@ -5,7 +5,8 @@ import Logging
 import SocketLoop
 import Upstream
 
-/// The sidecar's request path: route → validate → request id → sign → forward → pass back.
+/// The sidecar's request path: route → request id → validate → sign → record → forward →
+/// pass back. The checks run in the order the README's error table documents.
 final class ProxyResponder: HTTPResponder {
     let routes: RouteTable
     let upstream: any UpstreamClient
@@ -14,6 +15,9 @@ final class ProxyResponder: HTTPResponder {
     let logger: Logger
     let userAgent: String
     private let validator = BodyValidator()
+    /// Which operation each forwarded request id was for, and the key that hashes them.
+    let idempotencyRecord: IdempotencyRecord
+    private let fingerprints = OperationFingerprint.Hasher()
     /// Random bytes for generated request ids, one block per event loop.
     private let randomBlocks: LoopLocal<RandomBlock>
 
@@ -36,9 +40,11 @@ final class ProxyResponder: HTTPResponder {
     /// main ones, used by routes that do not name their own.
     init(
         routes: RouteTable, keys: RouteKeys, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String,
-        metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup
+        metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup,
+        idempotencyRecord: IdempotencyRecord
     ) {
         self.routes = routes
+        self.idempotencyRecord = idempotencyRecord
         self.upstream = upstream
         self.upstreamBaseURL = upstreamBaseURL
         self.metrics = metrics
@@ -65,6 +71,8 @@ final class ProxyResponder: HTTPResponder {
         var upstreamDuration: Duration?
         var attempts = 0
         var errorCode: String?
+        /// The `X-Action` a client asked for and the route refused, as sent (bounded when logged).
+        var refusedAction: String?
     }
 
     func respond(to request: HTTPRequest, writer: HTTPResponseWriter) {
@@ -76,6 +84,9 @@ final class ProxyResponder: HTTPResponder {
         do {
             (upstreamRequest, route) = try prepare(request, random: randomBlocks[writer.loop], outcome: &outcome)
         } catch {
+            if error.kind == .actionNotAllowed {
+                outcome.refusedAction = request.head.headers.values(named: "X-Action").first.map { String($0) }
+            }
             finish(request, with: error, outcome: outcome, started: started, writer: writer)
             return
         }
@@ -97,6 +108,28 @@ final class ProxyResponder: HTTPResponder {
                 metrics.upstreamFailed(on: writer.loop, kind: error.kind)
                 finish(request, with: SidecarError.from(error), outcome: outcome, started: started, writer: writer)
             }
+        }
+    }
+
+    /// RFC 9110 §10.1.1: a request that will be refused whatever its body is answered before
+    /// `100 Continue`, so that its body is never sent (the connection then closes). Every
+    /// check up to 428 `idempotency_key_required` reads the head alone.
+    func responseBeforeContinue(to head: HTTPRequestHead, loop: EventLoop) -> HTTPResponse? {
+        let started = ContinuousClock.now
+        var outcome = Outcome()
+        do {
+            _ = try checkHead(head, random: randomBlocks[loop], outcome: &outcome)
+            return nil
+        } catch {
+            metrics.requestStarted(on: loop)
+            outcome.errorCode = error.code
+            let response = error.response(requestID: outcome.requestID)
+            let duration = ContinuousClock.now - started
+            metrics.requestFinished(
+                on: loop, route: outcome.route, action: outcome.action, status: response.status, errorCode: outcome.errorCode,
+                duration: duration)
+            logRequest(HTTPRequest(head: head, body: []), response: response, outcome: outcome, duration: duration)
+            return response
         }
     }
 
@@ -125,11 +158,17 @@ final class ProxyResponder: HTTPResponder {
         writer.send(response)
     }
 
-    /// Everything before the upstream: route, checks, request id, validation, signature.
-    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (
-        UpstreamRequest, Route
-    ) {
-        let head = request.head
+    /// What the request head alone decides.
+    private struct HeadDecision {
+        let route: Route
+        let action: String
+        let signing: Signing
+        let requestID: String
+    }
+
+    /// The checks that read only the head, in the documented order: target and Host (400
+    /// `invalid_request`), 404, 405, 411, 415, 403, 400 `invalid_request_id`, 428.
+    private func checkHead(_ head: HTTPRequestHead, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> HeadDecision {
         guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
         guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
         guard let route = routes.route(for: head.path) else { throw .unknownRoute }
@@ -151,22 +190,41 @@ final class ProxyResponder: HTTPResponder {
         outcome.action = action
         // Every configured route has its signing entry (built in `init` from the same table).
         guard let signing = signing[route.path] else { throw .unknownRoute }
-        let assigned = try signing.requestIDs.requestID(for: head.headers, path: route.path, action: action, random: random)
+        let assigned = try signing.requestIDs.requestID(
+            for: head.headers, path: route.path, action: action, idempotency: route.idempotency(for: action), random: random)
         outcome.requestID = assigned.id
         outcome.requestIDSource = assigned.source
-        try validator.validate(request.body, schema: route.schema(for: action))
+        return HeadDecision(route: route, action: action, signing: signing, requestID: assigned.id)
+    }
 
-        let signature = DetachedJWS.sign(encodedHeader: signing.encodedHeader, payload: request.body, key: signing.keyStore.key)
+    /// Everything before the upstream: the head's checks, then 400 `invalid_body`, the
+    /// signature, and 422 `idempotency_key_reused`; the record is written last, as the
+    /// request is handed to the upstream client.
+    private func prepare(_ request: HTTPRequest, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> (
+        UpstreamRequest, Route
+    ) {
+        let head = request.head
+        let decision = try checkHead(head, random: random, outcome: &outcome)
+        let route = decision.route
+        let schema = route.schema(for: decision.action)
+        let body = try validator.validate(request.body, schema: schema)
+
+        let signature = DetachedJWS.sign(
+            encodedHeader: decision.signing.encodedHeader, payload: request.body, key: decision.signing.keyStore.key)
         var headers = [
             HTTPHeader(name: "Content-Type", value: "application/json"),
             HTTPHeader(name: "Accept", value: "application/json"),
             HTTPHeader(name: "User-Agent", value: userAgent),
-            HTTPHeader(name: "X-Action", value: action),
-            HTTPHeader(name: "X-Request-Id", value: assigned.id),
+            HTTPHeader(name: "X-Action", value: decision.action),
+            HTTPHeader(name: "X-Request-Id", value: decision.requestID),
             HTTPHeader(name: "X-JWS-Signature", value: signature),
         ]
         for name in ProxyResponder.forwardedClientHeaders {
             for value in head.headers.values(named: name) { headers.append(HTTPHeader(name: name, value: value)) }
+        }
+        let fingerprint = fingerprints.fingerprint(path: route.path, action: decision.action, schema: schema, body: body)
+        guard idempotencyRecord.admit(requestID: decision.requestID, fingerprint: fingerprint) != .differentOperation else {
+            throw .idempotencyKeyReused
         }
         return (UpstreamRequest(method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body), route)
     }
@@ -217,9 +275,11 @@ final class ProxyResponder: HTTPResponder {
     ]
 
     /// One line per request: `info`, or `warning` when the answer is a 5xx (the sidecar's or
-    /// Freedom Pay's), so that failures show at `--log-level warning`. Built only when written.
+    /// Freedom Pay's) or Freedom Pay's 401/403, so that failures show at `--log-level warning`.
+    /// Built only when written.
     private func logRequest(_ request: HTTPRequest, response: HTTPResponse, outcome: Outcome, duration: Duration) {
-        let level: Logger.Level = response.status >= 500 ? .warning : .info
+        let refusedCredentials = outcome.upstreamStatus == 401 || outcome.upstreamStatus == 403
+        let level: Logger.Level = response.status >= 500 || refusedCredentials ? .warning : .info
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "method": "\(request.head.method)",
@@ -239,6 +299,11 @@ final class ProxyResponder: HTTPResponder {
         if let upstream = outcome.upstreamDuration { metadata["upstream_ms"] = .stringConvertible(upstream.milliseconds) }
         if outcome.attempts > 0 { metadata["upstream_attempts"] = .stringConvertible(outcome.attempts) }
         if let code = outcome.errorCode { metadata["error"] = "\(code)" }
+        if let refused = outcome.refusedAction { metadata["refused_action"] = "\(LogText.bounded(refused, limit: 64))" }
+        if refusedCredentials {
+            metadata["hint"] =
+                "Freedom Pay refused the request's credentials: key or authId wrong (or the key was rotated on one side only, or the kid/alg differ)"
+        }
         logger.log(level: level, "request", metadata: metadata)
     }
 

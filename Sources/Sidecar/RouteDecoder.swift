@@ -7,7 +7,7 @@ import JSONCore
 /// naming its route and the valid values.
 enum RouteDecoder {
     static let routeKeys = ["path", "defaultAction", "actions", "allowedActions", "body", "headerLayout", "credentials"]
-    static let actionKeys = ["body"]
+    static let actionKeys = ["body", "idempotency"]
     static let credentialKeys = ["authId", "alg", "keyFile", "keyEnv", "kid"]
 
     static func decode(_ value: JSONValue) throws(SettingError) -> RouteTable {
@@ -115,8 +115,12 @@ enum RouteDecoder {
             credentials = decodeCredentials(value, problems: &problems)
         }
 
+        let idempotencyMarks = object["actions"].map { decodeIdempotencyMarks($0, problems: &problems) } ?? [:]
+
         guard let path, let defaultAction, let actions, problems.isEmpty else { return nil }
-        return Route(path: path, defaultAction: defaultAction, actions: actions, headerLayout: layout, credentials: credentials)
+        return Route(
+            path: path, defaultAction: defaultAction, actions: actions, headerLayout: layout, credentials: credentials,
+            idempotencyMarks: idempotencyMarks)
     }
 
     /// `{"<action>": {"body": "<schema>"}}`, in the order of the action names.
@@ -152,6 +156,23 @@ enum RouteDecoder {
             }
         }
         return valid ? actions : nil
+    }
+
+    /// Each action's `"idempotency": "required" | "optional"`, where given (`actions` entries
+    /// that are not objects are reported by `decodeActions`).
+    static func decodeIdempotencyMarks(_ value: JSONValue, problems: inout [String]) -> [String: IdempotencyRequirement] {
+        guard case .object(let object) = value else { return [:] }
+        var marks: [String: IdempotencyRequirement] = [:]
+        for name in object.keys.sorted() {
+            guard case .object(let options)? = object[name], let mark = options["idempotency"] else { continue }
+            if case .string(let text) = mark, let requirement = IdempotencyRequirement(rawValue: text) {
+                marks[name] = requirement
+            } else {
+                let valid = IdempotencyRequirement.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append("action '\(name.prefix(64))': idempotency \(shown(mark)) is not valid; valid: \(valid)")
+            }
+        }
+        return marks
     }
 
     static func decodeCredentials(_ value: JSONValue, problems: inout [String]) -> RouteCredentials {

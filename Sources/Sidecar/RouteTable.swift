@@ -27,6 +27,9 @@ public struct Route: Sendable, Equatable {
     public var allowedActions: [String]
     /// The body schema of each allowed action.
     public var schemas: [String: BodySchema]
+    /// The actions the configuration marks `"idempotency"`; every other action gets
+    /// `IdempotencyRequirement.defaultRequirement(forAction:)` (see `idempotency(for:)`).
+    public var idempotencyMarks: [String: IdempotencyRequirement]
     /// JOSE header field names for this API (the Gateway's by default).
     public var headerLayout: JOSEHeaderLayout
     public var credentials: RouteCredentials
@@ -47,7 +50,7 @@ public struct Route: Sendable, Equatable {
     /// The full form: each action with its own schema.
     public init(
         path: String, defaultAction: String, actions: [(String, BodySchema)], headerLayout: JOSEHeaderLayout = .gateway,
-        credentials: RouteCredentials = RouteCredentials()
+        credentials: RouteCredentials = RouteCredentials(), idempotencyMarks: [String: IdempotencyRequirement] = [:]
     ) {
         self.path = path
         self.defaultAction = defaultAction
@@ -55,6 +58,12 @@ public struct Route: Sendable, Equatable {
         self.schemas = Dictionary(actions, uniquingKeysWith: { first, _ in first })
         self.headerLayout = headerLayout
         self.credentials = credentials
+        self.idempotencyMarks = idempotencyMarks
+    }
+
+    /// Whether `action` needs `Idempotency-Key` or `X-Request-Id`: its mark, else the default.
+    public func idempotency(for action: String) -> IdempotencyRequirement {
+        idempotencyMarks[action] ?? IdempotencyRequirement.defaultRequirement(forAction: action)
     }
 
     /// The schema of an allowed action (`json-object` for any other, which is refused before validation).
@@ -90,7 +99,8 @@ extension JOSEHeaderLayout {
 extension Route: CustomStringConvertible {
     /// One line for `check-config`.
     public var description: String {
-        let actions = allowedActions.map { "\($0) (\(schema(for: $0).rawValue))" }.joined(separator: ", ")
+        let actions = allowedActions.map { "\($0) (\(schema(for: $0).rawValue), idempotency \(idempotency(for: $0).rawValue))" }
+            .joined(separator: ", ")
         var text = "default \(defaultAction); actions \(actions); header \(headerLayout.name)"
         if let authID = credentials.authID { text += "; authId \(authID)" }
         if let algorithm = credentials.algorithm { text += "; alg \(algorithm.rawValue)" }

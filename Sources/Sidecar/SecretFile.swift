@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// Reads a file holding a secret (a signing key, proxy credentials), refusing one that
@@ -6,20 +5,19 @@ import Glibc
 enum SecretFile {
     /// The file's bytes and its `stat`; `what` names it in errors ("key file").
     static func read(_ path: String, what: String) throws(KeyError) -> (bytes: [UInt8], info: stat) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw KeyError(description: "\(what) \(path): \(String(cString: strerror(errno)))")
+        let read: (bytes: [UInt8], info: stat)
+        do throws(FileReadError) {
+            read = try FileBytes.read(path, what: what, limit: FileBytes.secretLimit)
+        } catch {
+            throw KeyError(description: error.description)
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw KeyError(description: "\(what) \(path) is not a regular file") }
-        guard info.st_mode & 0o022 == 0 else {
+        // Checked on the descriptor the bytes came from.
+        guard read.info.st_mode & 0o022 == 0 else {
             throw KeyError(
                 description:
-                    "\(what) \(path) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod go-w on it"
+                    "\(what) \(path) is writable by group or others (mode \(String(read.info.st_mode & 0o777, radix: 8))); run chmod go-w on it"
             )
         }
-        guard let bytes = FileBytes.read(path) else {
-            throw KeyError(description: "\(what) \(path) cannot be read")
-        }
-        return (bytes, info)
+        return read
     }
 }

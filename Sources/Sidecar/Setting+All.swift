@@ -118,6 +118,10 @@ extension Setting {
             },
             show: { $0.pinnedPublicKey }),
         Setting(
+            "allowCoreDumps", flag: "allow-core-dumps", env: "FREEDOMPAY_ALLOW_CORE_DUMPS", default: "false",
+            "true keeps the process dumpable and its core limit (for debugging only): a core dump or /proc/PID/mem then holds the key. README 'Process protection'.",
+            apply: { raw, c throws(SettingError) in c.allowCoreDumps = try raw.boolean() }, show: { String($0.allowCoreDumps) }),
+        Setting(
             "upstreamConnectTimeoutSeconds", default: "5", "Seconds to establish TCP and TLS for one attempt.",
             apply: { raw, c throws(SettingError) in c.upstreamConnectTimeout = try raw.number(in: 0.001...1e6) },
             show: { $0.upstreamConnectTimeout.settingText }),
@@ -137,6 +141,16 @@ extension Setting {
             "maxQueuedUpstream", default: "256", "Upstream requests waiting for a connection; beyond it 503 overloaded.",
             apply: { raw, c throws(SettingError) in c.maxQueuedUpstream = try raw.integer(in: 1...1_000_000) },
             show: { String($0.maxQueuedUpstream) }),
+        Setting(
+            "idempotencyRecordLimit", default: "100000",
+            "Request ids this process remembers, each with a keyed hash of its operation, to refuse a key reused for another operation (422); the oldest is forgotten first.",
+            apply: { raw, c throws(SettingError) in c.idempotencyRecordLimit = try raw.integer(in: 1...10_000_000) },
+            show: { String($0.idempotencyRecordLimit) }),
+        Setting(
+            "idempotencyRecordMaxAgeSeconds", default: "86400",
+            "Seconds a remembered request id counts; expired entries are dropped lazily, with no timer.",
+            apply: { raw, c throws(SettingError) in c.idempotencyRecordMaxAge = try raw.number(in: 1...1e8) },
+            show: { $0.idempotencyRecordMaxAge.settingText }),
         Setting(
             "maxHeaderBytes", default: "16384", "Largest request head (then 431).",
             apply: { raw, c throws(SettingError) in c.limits.maxHeaderBytes = try raw.integer(in: 1...1_000_000) },

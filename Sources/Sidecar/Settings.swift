@@ -54,6 +54,12 @@ enum RawSetting: Sendable {
         return Int(value)
     }
 
+    /// `true` or `false`: a JSON boolean, or that text.
+    func boolean() throws(SettingError) -> Bool {
+        if case .json(.bool(let flag)) = self { return flag }
+        return try choice(["true", "false"]) == "true"
+    }
+
     /// One of `choices`, compared without ASCII case.
     func choice(_ choices: [String]) throws(SettingError) -> String {
         let text = try string()

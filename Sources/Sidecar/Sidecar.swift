@@ -52,9 +52,6 @@ public final class Sidecar: Sendable {
                 "listen": "\(address)", "admin_listen": "\(adminAddress)", "upstream": "\(upstreamDescription)",
                 "alg": "\(keyStore.algorithm.rawValue)", "key_source": "\(keyStore.source)", "version": "\(Sidecar.version)",
             ])
-        if configuration.upstream == .sandbox {
-            logger.warning("upstream is the in-process sandbox emulator: nothing is sent to Freedom Pay; set --upstream for real refunds")
-        }
     }
 
     /// Every key store: the main one, then each route's own.

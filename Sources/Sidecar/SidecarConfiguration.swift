@@ -53,6 +53,10 @@ public struct SidecarConfiguration: Sendable, Equatable {
     public var eventLoops: Int?
     public var maxConcurrentUpstream = 64
     public var maxQueuedUpstream = 256
+    /// Request ids remembered per process to refuse a key reused for another operation
+    /// (`IdempotencyRecord`), and for how many seconds each counts.
+    public var idempotencyRecordLimit = 100_000
+    public var idempotencyRecordMaxAge = 86_400.0
     /// Seconds between checks of the key file for a rotated secret.
     public var keyReloadInterval = 2.0
     public var logLevel = Logger.Level.info
@@ -67,6 +71,8 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Keep the process dumpable with its core limit (debugging); README "Process protection".
+    public var allowCoreDumps = false
 
     public init() {}
 }

@@ -43,6 +43,19 @@ extension SidecarError {
     static func invalidRequestID(_ message: String) -> SidecarError {
         SidecarError(.invalidRequestID, message: message)
     }
+    /// RFC 6585 §3: the action moves money (or is not known to be a read) and carries neither
+    /// `Idempotency-Key` nor `X-Request-Id`, so a retry could not be told from a new operation.
+    static func idempotencyKeyRequired(_ action: String) -> SidecarError {
+        SidecarError(
+            .idempotencyKeyRequired,
+            message:
+                "action '\(action)' needs Idempotency-Key (or X-Request-Id): the same key on every retry of one operation, so that it happens once"
+        )
+    }
+    /// The request id already names another operation (other fields, action or path) in this process.
+    static let idempotencyKeyReused = SidecarError(
+        .idempotencyKeyReused,
+        message: "this Idempotency-Key (or X-Request-Id) was already used for a different operation; use a new key for a new operation")
     static func actionNotAllowed(_ action: String, path: String) -> SidecarError {
         SidecarError(.actionNotAllowed, message: "action '\(action)' is not allowed on \(path)")
     }

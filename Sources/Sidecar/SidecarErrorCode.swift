@@ -5,6 +5,8 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
     case invalidRequest = "invalid_request"
     case invalidBody = "invalid_body"
     case invalidRequestID = "invalid_request_id"
+    case idempotencyKeyRequired = "idempotency_key_required"
+    case idempotencyKeyReused = "idempotency_key_reused"
     case actionNotAllowed = "action_not_allowed"
     case unknownRoute = "unknown_route"
     case methodNotAllowed = "method_not_allowed"
@@ -36,6 +38,8 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
         case .actionNotAllowed: 403
         case .unknownRoute: 404
         case .methodNotAllowed: 405
+        case .idempotencyKeyReused: 422
+        case .idempotencyKeyRequired: 428
         case .requestTimeout: 408
         case .lengthRequired: 411
         case .bodyTooLarge: 413

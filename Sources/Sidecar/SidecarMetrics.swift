@@ -1,4 +1,3 @@
-import CoreMetrics
 import Prometheus
 import SocketLoop
 
@@ -8,19 +7,23 @@ import SocketLoop
 /// one process do not share counters.
 public final class SidecarMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
     private let perLoop: LoopLocal<LoopMetrics>
+    private let keyReloadSuccesses: Prometheus.Counter
+    private let keyReloadFailures: Prometheus.Counter
 
     /// `upstream` labels the build info: `sandbox` for the emulator, else the upstream's host.
     public init(version: String, upstream: String, loops: EventLoopGroup) {
-        factory = PrometheusMetricsFactory(registry: registry)
         perLoop = LoopLocal(loops) { _ in LoopMetrics() }
-        Gauge(label: "freedompay_sidecar_build_info", dimensions: [("version", version), ("upstream", upstream)], factory: factory).record(
-            1)
+        let buildInfo = MetricNameDescriptor(
+            namespace: "freedompay", subsystem: "sidecar", metricName: "build", unitName: "info",
+            helpText: "Always 1; the labels say which version runs and which upstream it talks to (sandbox or the host).")
+        registry.makeGauge(descriptor: buildInfo, labels: [("version", version), ("upstream", upstream)]).record(Int64(1))
         // Series that alerts watch exist from the start, at 0.
-        for result in ["success", "failure"] {
-            Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", result)], factory: factory).increment(by: 0)
-        }
+        let keyReloads = MetricNameDescriptor(
+            namespace: "freedompay", subsystem: "sidecar", metricName: "key_reloads", unitName: "total",
+            helpText: "Key file reloads (SIGHUP or a changed file) by result; a failure keeps the previous key.")
+        keyReloadSuccesses = registry.makeCounter(descriptor: keyReloads, labels: [("result", "success")])
+        keyReloadFailures = registry.makeCounter(descriptor: keyReloads, labels: [("result", "failure")])
     }
 
     // MARK: Recording, on the request's loop
@@ -53,8 +56,7 @@ public final class SidecarMetrics: Sendable {
     }
 
     func keyReloaded(success: Bool) {
-        Counter(label: "freedompay_sidecar_key_reloads_total", dimensions: [("result", success ? "success" : "failure")], factory: factory)
-            .increment()
+        (success ? keyReloadSuccesses : keyReloadFailures).increment()
     }
 
     // MARK: Exposition

@@ -5,6 +5,8 @@ import FreedomPayJWS
 public struct SigningRequest: Sendable {
     public let header: JOSEHeader
     let key: SigningKey
+    /// With `--route`: the body schema of the action, checked before signing as `serve` does.
+    let schema: BodySchema?
 
     public init(
         configuration: SidecarConfiguration, route routePath: String?, action: String?, uri: String?, headerLayout: String?, method: String
@@ -12,6 +14,7 @@ public struct SigningRequest: Sendable {
         let path: String
         let layout: JOSEHeaderLayout
         var credentials = RouteCredentials()
+        var schema: BodySchema?
         if let routePath {
             guard headerLayout == nil else { throw StartupError("--header-layout is the route's with --route; leave it out") }
             guard let route = configuration.routes.route(for: routePath[...]) else {
@@ -25,6 +28,7 @@ public struct SigningRequest: Sendable {
             }
             path = route.path
             layout = route.headerLayout
+            schema = route.schema(for: action ?? route.defaultAction)
             credentials = route.credentials
         } else {
             guard action == nil else { throw StartupError("--action needs --route") }
@@ -53,12 +57,21 @@ public struct SigningRequest: Sendable {
             throw StartupError(
                 "the \(layout.merchantField) of this header layout is a number; merchant id '\(merchantID)' is not")
         }
+        self.schema = schema
         header = layout.header(
             path: path, merchantID: merchantID, method: method, algorithm: algorithm, keyID: credentials.keyID ?? configuration.keyID)
     }
 
-    /// The detached JWS over `body`.
-    public func sign(_ body: [UInt8]) -> String {
-        DetachedJWS.sign(header: header, payload: body, key: key)
+    /// The detached JWS over `body`; with a route, only for a body `serve` would accept
+    /// (its `invalid_body` message otherwise).
+    public func sign(_ body: [UInt8]) throws(StartupError) -> String {
+        if let schema {
+            do throws(SidecarError) {
+                try BodyValidator().validate(body, schema: schema)
+            } catch {
+                throw StartupError("\(error.code): \(error.message)")
+            }
+        }
+        return DetachedJWS.sign(header: header, payload: body, key: key)
     }
 }

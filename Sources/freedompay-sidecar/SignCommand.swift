@@ -24,16 +24,17 @@ struct SignCommand: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        let request: SigningRequest
+        let signature: String
         do throws(StartupError) {
             let loaded = ConfigurationLoader.read(arguments: options.settings, environment: ProcessInfo.processInfo.environment)
             guard loaded.errors.isEmpty else { throw StartupError(loaded.errors.joined(separator: "; ")) }
-            request = try SigningRequest(
+            let request = try SigningRequest(
                 configuration: loaded.configuration, route: route, action: action, uri: uri, headerLayout: headerLayout, method: method)
+            signature = try request.sign(StandardStreams.readInput())
         } catch {
             StandardStreams.writeError("\(error.description)\n")
             throw ExitCode.failure
         }
-        print(request.sign(StandardStreams.readInput()))
+        print(signature)
     }
 }

@@ -16,7 +16,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (400, "Bad Request"), (413, "Content Too Large"), (431, "Request Header Fields Too Large"),
+        (400, "Bad Request"), (413, "Content Too Large"), (422, "Unprocessable Content"), (428, "Precondition Required"),
+        (431, "Request Header Fields Too Large"),
         (501, "Not Implemented"), (505, "HTTP Version Not Supported"), (599, "Status 599"),
     ])
     func reasonPhrases(status: Int, reason: String) {

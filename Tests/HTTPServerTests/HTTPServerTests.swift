@@ -20,6 +20,12 @@ final class EchoResponder: AsyncHTTPResponder {
         return HTTPResponse(status: 200, headers: [HTTPHeader(name: "X-Echo", value: "1")], body: Array(text.utf8))
     }
 
+    /// A head for `/refuse` is answered 428 instead of `100 Continue`.
+    func responseBeforeContinue(to head: HTTPRequestHead, loop: EventLoop) -> HTTPResponse? {
+        #expect(loop.inEventLoop)
+        return head.target == "/refuse" ? HTTPResponse(status: 428, body: Array("refused".utf8)) : nil
+    }
+
     func response(for failure: HTTPServerFailure) -> HTTPResponse {
         switch failure {
         case .requestTimedOut: HTTPResponse(status: 408, body: Array("timeout".utf8))
@@ -140,6 +146,24 @@ func withServer<Result>(
             #expect(response.header("Connection") == "close")
             #expect(try await client.isClosedByPeer())
             #expect(responder.requestsSeen.withLock { $0 } == 0)
+        }
+    }
+
+    @Test func aHeadTheResponderRefusesIsAnsweredInsteadOf100ContinueAndItsBodyIsNeverRead() async throws {
+        try await withServer { server, responder in
+            let client = try LoopbackClient(server.address)
+            try await client.send("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 428)
+            #expect(response.bodyText == "refused")
+            #expect(response.header("Connection") == "close")
+            #expect(try await client.isClosedByPeer())
+            #expect(responder.requestsSeen.withLock { $0 } == 0)
+
+            // Without Expect the body is already on its way: the request is answered as usual.
+            let plain = try LoopbackClient(server.address)
+            try await plain.send("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody")
+            #expect(try await plain.readResponse().bodyText == "POST /refuse body")
         }
     }
 

@@ -17,9 +17,16 @@ final class SidecarProcessHarness: @unchecked Sendable {
     private let stderrText = Mutex("")
     let exited = Latch()
 
-    init(arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = sidecarExecutable
-        process.arguments = arguments
+    /// `launcher` runs the sidecar through another program that execs it, such as
+    /// `setpriv --reuid=…` (the process id stays the sidecar's).
+    init(arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = launcher.dropFirst() + [sidecarExecutable.path] + arguments
+        } else {
+            process.executableURL = sidecarExecutable
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FREEDOMPAY_") }
         env.merge(environment) { $1 }
         process.environment = env
@@ -127,10 +134,10 @@ final class SidecarProcessHarness: @unchecked Sendable {
 /// Runs `body` with a sidecar process started with `arguments`, then makes sure the process
 /// has ended and been reaped, whether `body` returns or throws (SIGKILL if it still runs).
 func withSidecarProcess<Result>(
-    arguments: [String], environment: [String: String] = [:], isolation: isolated (any Actor)? = #isolation,
+    arguments: [String], environment: [String: String] = [:], launcher: [String] = [], isolation: isolated (any Actor)? = #isolation,
     _ body: (SidecarProcessHarness) async throws -> Result
 ) async throws -> Result {
-    let harness = try SidecarProcessHarness(arguments: arguments, environment: environment)
+    let harness = try SidecarProcessHarness(arguments: arguments, environment: environment, launcher: launcher)
     let result: Result
     do {
         result = try await body(harness)

@@ -232,7 +232,7 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
                 let client = try LoopbackClient(tcpPort: port, receiveBufferBytes: 4096)
                 let request = #"{"id":"\#(payment)","amount":100}"#
                 try await client.send(
-                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(request.utf8.count)\r\n\r\n\(request)"
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: drain-1\r\nContent-Length: \(request.utf8.count)\r\n\r\n\(request)"
                 )
                 // The request line is logged as the answer is handed to the connection.
                 let logged = await sidecar.waitForLine(containing: #""message":"request""#)

@@ -90,7 +90,8 @@ import Upstream
         #expect(send(emulator, "/v5/g2g/read", action: "gateway.payment.status", body: body, signWith: other).status == 401)
         #expect(send(emulator, "/v5/g2g/read", action: "gateway.payment.refund", body: body).status == 400)
         #expect(send(emulator, "/v5/g2g/read", action: nil, body: body).status == 400)
-        #expect(send(emulator, "/v5/g2g/create", action: "gateway.payment.status", body: body).status == 404)
+        #expect(send(emulator, "/v5/g2g/create", action: "gateway.payment.status", body: body).status == 400)
+        #expect(send(emulator, "/v5/g2g/delete", action: "gateway.payment.status", body: body).status == 404)
         #expect(send(emulator, "/v5/g2g/read", action: "gateway.payment.status", body: body, requestID: "not-a-uuid").status == 400)
         for bad in [#"{"id":"x"}"#, #"[1]"#, #"{"id":"\#(paymentID)","amount":0}"#, #"{"id":"\#(paymentID)","amount":"1"}"#] {
             let response = send(emulator, "/v5/g2g/edit", action: "gateway.payment.refund", body: bad)

@@ -72,7 +72,7 @@ import Testing
             let client = try LoopbackClient(sidecar.address)
             let body = #"{"id":"\#(paymentID)","amount":100}"#
             let requestID = "00000000-0000-4000-8000-0000000000cc"
-            try await client.send(refundRequest(body: body, extraHeaders: "X-Request-Id: \(requestID)\r\n"))
+            try await client.send(refundRequest(body: body, idempotencyKey: nil, extraHeaders: "X-Request-Id: \(requestID)\r\n"))
             #expect(try await client.readResponse().status == 200)
             try await client.send(refundRequest(body: "{}"))
             #expect(try await client.readResponse().status == 400)

@@ -24,7 +24,10 @@ struct BadInput: Sendable, CustomStringConvertible {
     }
 }
 
-private func post(_ body: String, headers: String = "Content-Type: application/json\r\n", path: String = "/v5/g2g/edit") -> String {
+/// A refund needs a key (428 otherwise), so the default headers carry one.
+private func post(
+    _ body: String, headers: String = "Content-Type: application/json\r\nIdempotency-Key: bad-input-1\r\n", path: String = "/v5/g2g/edit"
+) -> String {
     "POST \(path) HTTP/1.1\r\nHost: x\r\n\(headers)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
 }
 
@@ -36,7 +39,8 @@ func chunkedPost(_ sizes: [Int]) -> String {
     var body = String(repeating: " ", count: max(0, sizes.reduce(0, +) - good.utf8.count))
     body += good.utf8.count <= sizes.reduce(0, +) ? good : ""
     var bytes = Array(body.utf8)[...]
-    var text = "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    var text =
+        "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: chunked-\(UUID().uuidString)\r\nTransfer-Encoding: chunked\r\n\r\n"
     for size in sizes {
         text += String(size, radix: 16) + "\r\n" + String(decoding: bytes.prefix(size), as: UTF8.self) + "\r\n"
         bytes = bytes.dropFirst(size)
@@ -68,7 +72,9 @@ let badInputs: [BadInput] = [
     BadInput(name: "amount overflows to infinity", raw: post(#"{"id":"\#(paymentID)","amount":1e400}"#), status: 400, code: "invalid_body"),
     BadInput(
         name: "invalid UTF-8",
-        bytes: Array("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"a\":\"".utf8)
+        bytes: Array(
+            "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: k\r\nContent-Length: 9\r\n\r\n{\"a\":\""
+                .utf8)
             + [0xFF] + Array("\"}".utf8), status: 400, code: "invalid_body"),
     BadInput(
         name: "action not allowed", raw: post(good, headers: "Content-Type: application/json\r\nX-Action: gateway.payment.reverse\r\n"),
@@ -119,6 +125,17 @@ let badInputs: [BadInput] = [
             headers:
                 "Content-Type: application/json\r\nX-Request-Id: 00000000-0000-4000-8000-000000000001\r\nX-Request-Id: 00000000-0000-4000-8000-000000000002\r\n"
         ), status: 400, code: "invalid_request_id"),
+    BadInput(
+        name: "refund without Idempotency-Key or X-Request-Id", raw: post(good, headers: "Content-Type: application/json\r\n"),
+        status: 428, code: "idempotency_key_required"),
+    BadInput(
+        name: "refund without a key and with a bad body", raw: post("[]", headers: "Content-Type: application/json\r\n"),
+        status: 428, code: "idempotency_key_required"),
+    BadInput(
+        name: "both Idempotency-Key and X-Request-Id",
+        raw: post(
+            good, headers: "Content-Type: application/json\r\nIdempotency-Key: k\r\nX-Request-Id: 00000000-0000-4000-8000-000000000001\r\n"),
+        status: 400, code: "invalid_request_id"),
     BadInput(name: "query string", raw: post(good, path: "/v5/g2g/edit?amount=1"), status: 400, code: "invalid_request"),
     BadInput(
         name: "no Host",

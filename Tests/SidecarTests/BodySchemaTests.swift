@@ -27,13 +27,16 @@ private func refusal(_ text: String, _ schema: BodySchema) -> String? { refusal(
 
     @Test func configNamesAndActions() throws {
         #expect(
-            BodySchema.allCases.map(\.rawValue) == ["refund", "clearing", "reverse", "payment-status", "request-status", "json-object"])
+            BodySchema.allCases.map(\.rawValue) == [
+                "refund", "clearing", "reverse", "payment-status", "request-status", "payment-create", "json-object",
+            ])
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.refund") == .refund)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.clearing") == .clearing)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.reverse") == .reverse)
         #expect(BodySchema.defaultSchema(forAction: "gateway.payment.status") == .paymentStatus)
         #expect(BodySchema.defaultSchema(forAction: "gateway.request.status") == .requestStatus)
-        #expect(BodySchema.defaultSchema(forAction: "gateway.payment.create") == nil)
+        #expect(BodySchema.defaultSchema(forAction: "gateway.payment.create") == .paymentCreate)
+        #expect(BodySchema.defaultSchema(forAction: "gateway.payment.read") == nil)
         #expect(BodySchema.defaultSchema(forAction: "Gateway.Payment.Refund") == nil)
         // The route shorthand: one `body` for every action, else each action's default schema.
         let refund = Route(path: "/v5/g2g/edit", defaultAction: "gateway.payment.refund", body: .refund)
@@ -136,14 +139,17 @@ private func refusal(_ text: String, _ schema: BodySchema) -> String? { refusal(
         #expect(refusal("{}", .reverse) == #"missing field "id""#)
     }
 
-    // MARK: payment-status: {"id"} or {"order_id"}
+    // MARK: payment-status: {"id"}, {"order_id"} or both
 
-    @Test func paymentStatusTakesExactlyOneOfIDAndOrderID() throws {
+    @Test func paymentStatusTakesIDOrderIDOrBoth() throws {
         #expect(refusal(#"{"id":"\#(id)"}"#, .paymentStatus) == nil)
         #expect(refusal(#"{"order_id":"12345"}"#, .paymentStatus) == nil)
         #expect(refusal(#"{"order_id":"A-1 / 2025"}"#, .paymentStatus) == nil)
-        #expect(refusal(#"{"id":"\#(id)","order_id":"12345"}"#, .paymentStatus) == #"send exactly one of "id" or "order_id", got both"#)
-        #expect(refusal("{}", .paymentStatus) == #"send exactly one of "id" or "order_id", got none"#)
+        // The read payment page's example sends both (https://docs.freedompay.kz/api-9587007).
+        #expect(refusal(#"{"id":"\#(id)","order_id":"12345"}"#, .paymentStatus) == nil)
+        #expect(
+            refusal(#"{"id":"\#(id)","order_id":""}"#, .paymentStatus) == #"order_id must be 1 to 255 printable ASCII characters, got """#)
+        #expect(refusal("{}", .paymentStatus) == #"send "id" or "order_id" or both, got none"#)
         #expect(refusal(#"{"order_id":12345}"#, .paymentStatus) == "order_id must be a string, got a number")
         #expect(refusal(#"{"order_id":""}"#, .paymentStatus) == #"order_id must be 1 to 255 printable ASCII characters, got """#)
         #expect(

@@ -108,6 +108,9 @@ import Testing
         #expect(try preset("gateway-refunds.json").routes.routes == SidecarConfiguration().routes.routes, "today's default")
 
         let full = try preset("gateway-full.json").routes
+        let create = try #require(full.route(for: "/v5/g2g/create"))
+        #expect(create.defaultAction == "gateway.payment.create")
+        #expect(create.schemas == ["gateway.payment.create": .paymentCreate])
         let read = try #require(full.route(for: "/v5/g2g/read"))
         #expect(read.defaultAction == "gateway.payment.status")
         #expect(read.schemas == ["gateway.payment.status": .paymentStatus, "gateway.request.status": .requestStatus])

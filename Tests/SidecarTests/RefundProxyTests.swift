@@ -14,7 +14,7 @@ import Testing
                 let body = #"{"id":"\#(paymentID)", "amount": 100}"#
                 try await client.send(
                     refundRequest(
-                        body: body,
+                        body: body, idempotencyKey: "order-42-refund-1",
                         extraHeaders:
                             "Authorization: Bearer app\r\nCookie: a=b\r\nX-JWS-Signature: forged\r\nX-Custom: 1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nAccept-Language: kk\r\n"
                     ))
@@ -46,7 +46,11 @@ import Testing
                 #expect(forwarded.header("Host") == "\(upstream.address)")
 
                 let id = try #require(forwarded.header("X-Request-Id"))
-                #expect(UUIDText.isValid(id) && Array(id)[14] == "7", "a generated id is a UUIDv7")
+                #expect(
+                    id
+                        == UUIDText.version8(
+                            merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund",
+                            idempotencyKey: "order-42-refund-1"))
                 #expect(response.headers.values(named: "x-request-id") == [id])
             }
         }
@@ -64,13 +68,14 @@ import Testing
         try await withSidecar(upstream: server.baseURL) { sidecar in
             let client = try LoopbackClient(sidecar.address)
             let body = #"{"id":"\#(paymentID)", "amount": 100}"#
-            try await client.send(refundRequest(body: body, extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-0000000000ab\r\n"))
+            try await client.send(
+                refundRequest(body: body, idempotencyKey: nil, extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-0000000000ab\r\n"))
             let response = try await client.readResponse()
             #expect(response.status == 200)
             #expect(response.body == Array("{}".utf8))
             // The same body again, chunked: forwarded de-chunked, with a Content-Length.
             try await client.send(
-                "POST /v5/g2g/edit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "POST /v5/g2g/edit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: chunked-1\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "5\r\n\(body.prefix(5))\r\n\(String(body.utf8.count - 5, radix: 16))\r\n\(body.dropFirst(5))\r\n0\r\n\r\n")
             #expect(try await client.readResponse().status == 200)
 
@@ -97,13 +102,13 @@ import Testing
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
                 let ids = (1...3).map { "00000000-0000-4000-8000-00000000000\($0)" }
-                try await client.send(ids.map { refundRequest(extraHeaders: "X-Request-Id: \($0)\r\n") }.joined())
+                try await client.send(ids.map { refundRequest(idempotencyKey: nil, extraHeaders: "X-Request-Id: \($0)\r\n") }.joined())
                 for id in ids {
                     let response = try await client.readResponse()
                     #expect(response.status == 200)
                     #expect(response.header("x-request-id") == id)
                 }
-                try await client.send(refundRequest(extraHeaders: "X-Request-Id: \(ids[0])\r\n"))
+                try await client.send(refundRequest(idempotencyKey: nil, extraHeaders: "X-Request-Id: \(ids[0])\r\n"))
                 #expect(try await client.readResponse().status == 200)
                 #expect(fake.requests.map { $0.header("X-Request-Id") } == ids + [ids[0]])
                 #expect(fake.requests.allSatisfy { $0.signatureValid })
@@ -118,7 +123,7 @@ import Testing
                 let part1 = #"{"id":"\#(paymentID)","#
                 let part2 = #""amount":250}"#
                 try await client.send(
-                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: chunked-1\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + String(part1.utf8.count, radix: 16) + "\r\n" + part1 + "\r\n" + String(part2.utf8.count, radix: 16) + "\r\n"
                         + part2 + "\r\n0\r\n\r\n")
                 #expect(try await client.readResponse().status == 200)
@@ -137,7 +142,7 @@ import Testing
                 // Padded with JSON whitespace: the refund schema is closed, so an extra field would be a 400.
                 let body = #"{"id":"\#(paymentID)","amount":100\#(String(repeating: " ", count: 2000))}"#
                 try await client.send(
-                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+                    "POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: continue-1\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
                 )
                 #expect(try await client.readResponse().status == 100)
                 #expect(fake.requests.isEmpty)
@@ -154,7 +159,7 @@ import Testing
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
                 let id = "0197A0B1-C2D3-7E4F-8A9B-0C1D2E3F4A5B"
-                try await client.send(refundRequest(extraHeaders: "X-Request-Id: \(id)\r\nIdempotency-Key: ignored-when-id-given\r\n"))
+                try await client.send(refundRequest(idempotencyKey: nil, extraHeaders: "X-Request-Id: \(id)\r\n"))
                 #expect(try await client.readResponse().status == 200)
                 #expect(fake.requests.first?.header("X-Request-Id") == id)
             }
@@ -167,7 +172,7 @@ import Testing
                 try await withSidecar(upstream: upstreamURL(upstream)) { second in
                     for sidecar in [first, second, first] {
                         let client = try LoopbackClient(sidecar.address)
-                        try await client.send(refundRequest(extraHeaders: "Idempotency-Key: order-42-refund-1\r\n"))
+                        try await client.send(refundRequest(idempotencyKey: "order-42-refund-1"))
                         #expect(try await client.readResponse().status == 200)
                     }
                     let ids = fake.requests.compactMap { $0.header("X-Request-Id") }
@@ -211,7 +216,8 @@ import Testing
         let refusing = try RefusingPort()
         try await withSidecar(upstream: "http://127.0.0.1:\(refusing.port)") { sidecar in
             let client = try LoopbackClient(sidecar.address)
-            try await client.send(refundRequest(extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-000000000009\r\n"))
+            try await client.send(
+                refundRequest(idempotencyKey: nil, extraHeaders: "X-Request-Id: 00000000-0000-4000-8000-000000000009\r\n"))
             let response = try await client.readResponse()
             #expect(response.status == 502)
             #expect(response.header("X-Sidecar-Error") == "upstream_unreachable")

@@ -74,8 +74,35 @@ import Testing
         }
     }
 
+    @Test func bothHeadersAreRefused() {
+        let headers = [
+            HTTPHeader(name: "Idempotency-Key", value: "order-42"),
+            HTTPHeader(name: "X-Request-Id", value: "0197a0b1-c2d3-7e4f-8a9b-0c1d2e3f4a5b"),
+        ]
+        #expect(throws: SidecarError.invalidRequestID("send Idempotency-Key or X-Request-Id, not both")) {
+            try policy.requestID(for: headers, path: refund, action: refundAction)
+        }
+        #expect(throws: SidecarError.invalidRequestID("send Idempotency-Key or X-Request-Id, not both")) {
+            try policy.requestID(for: headers.reversed(), path: "/v5/g2g/read", action: "gateway.payment.status", idempotency: .optional)
+        }
+    }
+
+    @Test func aRequiredActionWithoutEitherHeaderIs428AndAnOptionalOneGetsAnID() throws {
+        #expect(throws: SidecarError.idempotencyKeyRequired(refundAction)) {
+            try policy.requestID(for: [HTTPHeader(name: "traceparent", value: "x")], path: refund, action: refundAction)
+        }
+        #expect(SidecarError.idempotencyKeyRequired(refundAction).status == 428)
+        // A bad header is a 400 even where the key is optional, and before any 428.
+        #expect(throws: SidecarError.invalidRequestID("X-Request-Id must be a UUID")) {
+            try policy.requestID(
+                for: [HTTPHeader(name: "X-Request-Id", value: "1")], path: refund, action: refundAction, idempotency: .optional)
+        }
+        let read = try policy.requestID(for: [], path: "/v5/g2g/read", action: "gateway.payment.status", idempotency: .optional)
+        #expect(read.source == .generated)
+    }
+
     @Test func generatedIDsAreFreshVersion7() throws {
-        let ids = try (0..<100).map { _ in try policy.requestID(for: [], path: refund, action: refundAction) }
+        let ids = try (0..<100).map { _ in try policy.requestID(for: [], path: refund, action: refundAction, idempotency: .optional) }
         #expect(Set(ids.map(\.id)).count == 100)
         for chosen in ids {
             #expect(chosen.source == .generated)

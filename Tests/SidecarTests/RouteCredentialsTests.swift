@@ -41,7 +41,8 @@ import Testing
             try await withSidecar(upstream: upstreamURL(upstream), configure: { $0.routes = routes(invoiceKey: path) }) { sidecar in
                 #expect(sidecar.routeKeyStores.count == 1)
                 let client = try LoopbackClient(sidecar.address)
-                _ = try await post(client, path: "/v5/g2g/edit", body: #"{"id":"\#(paymentID)","amount":100}"#)
+                _ = try await post(
+                    client, path: "/v5/g2g/edit", body: #"{"id":"\#(paymentID)","amount":100}"#, headers: "Idempotency-Key: refund-1\r\n")
                 _ = try await post(client, path: Self.invoicePath, body: Self.invoiceBody, headers: "Idempotency-Key: order-1\r\n")
 
                 let requests = fake.requests
@@ -61,7 +62,7 @@ import Testing
                 let rotated = String(repeating: "r", count: 64)
                 try Data(rotated.utf8).write(to: URL(fileURLWithPath: path))
                 sidecar.reloadKey(onlyIfChanged: true, reason: "test")
-                _ = try await post(client, path: Self.invoicePath, body: Self.invoiceBody)
+                _ = try await post(client, path: Self.invoicePath, body: Self.invoiceBody, headers: "Idempotency-Key: order-2\r\n")
                 let after = try #require(fake.requests.last)
                 let afterSignature = try #require(after.header("X-JWS-Signature"))
                 #expect(IndependentJWS.verifiedHeader(afterSignature, body: after.body, secret: rotated) == invoiceHeader)
@@ -113,7 +114,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let weak = directory + "/weak"
-        #expect(FileManager.default.createFile(atPath: weak, contents: Data("short".utf8), attributes: [.posixPermissions: 0o640]))
+        #expect(FileManager.default.createFile(atPath: weak, contents: Data("short".utf8), attributes: [.posixPermissions: 0o644]))
         let config = directory + "/config.json"
         try #"""
         {"routes": [
@@ -126,7 +127,7 @@ import Testing
             arguments: ["--config", config, "--upstream", "sandbox", "--auth-id", "1"], environment: ["FREEDOMPAY_KEY": testSecret])
         let report = ConfigurationReport(loaded, environment: [:])
         #expect(
-            report.warnings.contains { $0.hasPrefix("route /weak key file \(weak) is readable by group or others") }, "\(report.warnings)")
+            report.warnings.contains { $0.hasPrefix("route /weak key file \(weak) is readable by others (mode 644") }, "\(report.warnings)")
         #expect(
             report.warnings.contains { $0 == "route /weak key for HS256 is 5 bytes; RFC 7518 §3.2 asks for at least 32" },
             "\(report.warnings)")
@@ -134,6 +135,7 @@ import Testing
         #expect(report.errors.first?.hasPrefix("route /missing: key file \(directory)/absent") == true, "\(report.errors)")
         #expect(
             report.text.contains(
-                "route /missing: default x; actions x (json-object); header gateway; alg HS512; key file \(directory)/absent"))
+                "route /missing: default x; actions x (json-object, idempotency required); header gateway; alg HS512; key file \(directory)/absent"
+            ))
     }
 }

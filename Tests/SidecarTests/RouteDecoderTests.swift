@@ -52,6 +52,50 @@ import Testing
         #expect(route.schema(for: "x.any") == .jsonObject)
     }
 
+    @Test func actionsMayBeMarkedForIdempotencyAndUnmarkedOnesGetTheDefault() throws {
+        let decoded = try routes(
+            #"[{"path":"/v5/g2g/read","defaultAction":"gateway.payment.status","actions":{"gateway.payment.status":{},"x.read":{"idempotency":"optional"},"x.create":{"body":"json-object"},"gateway.request.status":{"idempotency":"required"}}},{"path":"/v5/g2g/edit","defaultAction":"gateway.payment.refund","allowedActions":["gateway.payment.refund","gateway.payment.reverse"]}]"#
+        )
+        let read = try #require(decoded.first)
+        #expect(read.idempotency(for: "gateway.payment.status") == .optional, "a documented read")
+        #expect(read.idempotency(for: "x.read") == .optional, "marked")
+        #expect(read.idempotency(for: "x.create") == .required, "not known to be a read")
+        #expect(read.idempotency(for: "gateway.request.status") == .required, "a mark overrides the default")
+        #expect(decoded[1].idempotency(for: "gateway.payment.refund") == .required)
+        #expect(decoded[1].idempotency(for: "gateway.payment.reverse") == .required)
+        #expect(Route.refund.idempotency(for: "gateway.payment.refund") == .required)
+        #expect(read.description.contains("x.read (json-object, idempotency optional)"))
+
+        let problems = try errors(
+            #"[{"path":"/v5/x","defaultAction":"x.a","actions":{"x.a":{"idempotency":"maybe"},"x.b":{"idempotency":true}}}]"#)
+        #expect(
+            problems.contains { $0.contains("route 1 (/v5/x): action 'x.a': idempotency 'maybe' is not valid; valid: required, optional") },
+            "\(problems)")
+        #expect(problems.contains { $0.contains("action 'x.b': idempotency a boolean is not valid") }, "\(problems)")
+    }
+
+    @Test func thePresetsMarkTheirReadsOptional() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        func preset(_ name: String) -> [Route] {
+            ConfigurationLoader.read(arguments: ["--config", root.appendingPathComponent("config/\(name)").path], environment: [:])
+                .configuration.routes.routes
+        }
+        var requirement: [String: IdempotencyRequirement] = [:]
+        for name in ["gateway-full.json", "card-api.json", "invoice.json", "gateway-refunds.json", "production.json"] {
+            for route in preset(name) {
+                for action in route.allowedActions { requirement[action] = route.idempotency(for: action) }
+                #expect(route.allowedActions.allSatisfy { route.idempotencyMarks[$0] != .required }, "only reads are marked")
+            }
+        }
+        #expect(
+            requirement == [
+                "gateway.payment.status": .optional, "gateway.request.status": .optional, "card-api.request.status": .optional,
+                "gateway.payment.refund": .required, "gateway.payment.reverse": .required, "gateway.payment.clearing": .required,
+                "card-api.transaction.refund": .required, "invoice.init": .required,
+            ])
+        #expect(preset("card-api.json").first?.idempotencyMarks == ["card-api.request.status": .optional])
+    }
+
     @Test func credentialsAreDecodedAndKeyEnvIsReadFromTheEnvironment() throws {
         let decoded = try routes(
             #"[{"path":"/v5/invoice","defaultAction":"invoice.create","headerLayout":"invoice","credentials":{"authId":"42","alg":"HS512","keyEnv":"INVOICE_KEY","kid":"k1"}},{"path":"/v5/g2g/edit","defaultAction":"gateway.payment.refund","credentials":{"keyFile":"/run/k"}}]"#,
@@ -90,15 +134,15 @@ import Testing
         ),
         (
             #"[{"path":"/a","defaultAction":"x","body":"refunds"}]"#,
-            "route 1 (/a): body 'refunds' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, json-object"
+            "route 1 (/a): body 'refunds' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, payment-create, json-object"
         ),
         (
             #"[{"path":"/a","defaultAction":"x","actions":{"x":{"body":"nope"}}}]"#,
-            "route 1 (/a): action 'x': body 'nope' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, json-object"
+            "route 1 (/a): action 'x': body 'nope' is not a known schema; valid: refund, clearing, reverse, payment-status, request-status, payment-create, json-object"
         ),
         (
             #"[{"path":"/a","defaultAction":"x","actions":{"x":{"schema":"refund"}}}]"#,
-            "route 1 (/a): action 'x': unknown key 'schema'; valid keys: body"
+            "route 1 (/a): action 'x': unknown key 'schema'; valid keys: body, idempotency"
         ),
         (
             #"[{"path":"/a","defaultAction":"x","headerLayout":"Invoice"}]"#,

@@ -10,7 +10,9 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct SandboxEmulatorTests {
     func refund(_ client: LoopbackClient, amount: Int, id: String) async throws -> ReceivedResponse {
-        try await client.send(refundRequest(body: #"{"id":"\#(paymentID)","amount":\#(amount)}"#, extraHeaders: "X-Request-Id: \(id)\r\n"))
+        try await client.send(
+            refundRequest(
+                body: #"{"id":"\#(paymentID)","amount":\#(amount)}"#, idempotencyKey: nil, extraHeaders: "X-Request-Id: \(id)\r\n"))
         return try await client.readResponse()
     }
 

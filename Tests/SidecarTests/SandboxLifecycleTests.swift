@@ -27,8 +27,11 @@ import Testing
         var response: ReceivedResponse
     }
 
-    func post(_ client: LoopbackClient, _ path: String, action: String, body: String, requestID: String? = nil) async throws -> Answer {
-        let idHeader = requestID.map { "X-Request-Id: \($0)\r\n" } ?? ""
+    /// Money-moving actions need `Idempotency-Key` or `X-Request-Id` (428 otherwise): `key` names the operation.
+    func post(
+        _ client: LoopbackClient, _ path: String, action: String, body: String, requestID: String? = nil, key: String? = nil
+    ) async throws -> Answer {
+        let idHeader = requestID.map { "X-Request-Id: \($0)\r\n" } ?? key.map { "Idempotency-Key: \($0)\r\n" } ?? ""
         try await client.send(
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Action: \(action)\r\n\(idHeader)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         )
@@ -59,12 +62,13 @@ import Testing
             #expect(number(payment["clearing_amount"]) == 10000)
             for amount in ["3000", "2000.50"] {
                 let refund = try await post(
-                    client, "/v5/g2g/edit", action: "gateway.payment.refund", body: #"{"id":"\#(paid)","amount":\#(amount)}"#)
+                    client, "/v5/g2g/edit", action: "gateway.payment.refund", body: #"{"id":"\#(paid)","amount":\#(amount)}"#,
+                    key: "refund-\(amount)")
                 #expect(refund.status == 200)
                 #expect((refund.json["refund_payment"] as? [String: Any])?["status"] as? String == "process")
             }
             let overRefund = try await post(
-                client, "/v5/g2g/edit", action: "gateway.payment.refund", body: #"{"id":"\#(paid)","amount":4999.51}"#)
+                client, "/v5/g2g/edit", action: "gateway.payment.refund", body: #"{"id":"\#(paid)","amount":4999.51}"#, key: "lifecycle-2")
             #expect(overRefund.status == 422)
             #expect(overRefund.json["code"] as? String == "refund_amount_exceeded")
             #expect(overRefund.response.header("x-request-status") == "error")
@@ -79,12 +83,12 @@ import Testing
             #expect(payment["status"] as? String == "authorized")
             #expect(number(payment["clearing_amount"]) == 0)
             let cleared = try await post(
-                client, "/v5/g2g/edit", action: "gateway.payment.clearing", body: #"{"id":"\#(held)","amount":6000}"#)
+                client, "/v5/g2g/edit", action: "gateway.payment.clearing", body: #"{"id":"\#(held)","amount":6000}"#, key: "lifecycle-3")
             #expect(cleared.status == 200)
             #expect(cleared.json["status"] as? String == "paid")
             #expect(number(cleared.json["clearing_amount"]) == 6000)
             let beyondCaptured = try await post(
-                client, "/v5/g2g/edit", action: "gateway.payment.refund", body: #"{"id":"\#(held)","amount":6000.01}"#)
+                client, "/v5/g2g/edit", action: "gateway.payment.refund", body: #"{"id":"\#(held)","amount":6000.01}"#, key: "lifecycle-4")
             #expect(beyondCaptured.status == 422)
             let refundID = "00000000-0000-4000-8000-0000000000d1"
             let refund = try await post(
@@ -96,12 +100,14 @@ import Testing
 
             // Another two-step payment: reversed while authorized, after which clearing is refused.
             let cancelled = "00000002-0000-4000-8000-0000000000c2"
-            let reversed = try await post(client, "/v5/g2g/edit", action: "gateway.payment.reverse", body: #"{"id":"\#(cancelled)"}"#)
+            let reversed = try await post(
+                client, "/v5/g2g/edit", action: "gateway.payment.reverse", body: #"{"id":"\#(cancelled)"}"#, key: "lifecycle-5")
             #expect(reversed.status == 200)
             #expect(reversed.json["status"] as? String == "reversed")
             // (The clearing schema requires an amount, so the late clearing states one.)
             let lateClearing = try await post(
-                client, "/v5/g2g/edit", action: "gateway.payment.clearing", body: #"{"id":"\#(cancelled)","amount":100}"#)
+                client, "/v5/g2g/edit", action: "gateway.payment.clearing", body: #"{"id":"\#(cancelled)","amount":100}"#,
+                key: "lifecycle-6")
             #expect(lateClearing.status == 409)
             #expect(lateClearing.json["code"] as? String == "invalid_transition")
             #expect(try await status(client, cancelled)["status"] as? String == "reversed")

@@ -112,7 +112,7 @@ import Upstream
     }
 
     @Test func checkConfigReportsSourcesRedactsSecretsAndWarns() throws {
-        let pemKey = try temporaryFile("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n", mode: 0o640)
+        let pemKey = try temporaryFile("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n", mode: 0o644)
         let loaded = ConfigurationLoader.read(
             arguments: ["--upstream", "sandbox", "--listen", "0.0.0.0:8080", "--auth-id", "123456", "--key-file", pemKey],
             environment: ["HTTPS_PROXY": "http://proxy:3128", "FREEDOMPAY_ALG": "HS512"])
@@ -125,7 +125,7 @@ import Upstream
         #expect(warnings.contains("sandbox emulator"))
         #expect(warnings.contains("listen 0.0.0.0:8080 is not on loopback"))
         #expect(warnings.contains("HTTPS_PROXY is set and ignored on purpose"))
-        #expect(warnings.contains("readable by group or others (mode 640)"))
+        #expect(warnings.contains("readable by others (mode 644"))
         #expect(warnings.contains("looks like a PEM file"))
         #expect(report.errors == [])
         #expect(text.hasSuffix("configuration ok\n"))

@@ -92,6 +92,14 @@ private func shutDownAndClose(_ sidecar: Sidecar) async -> Bool {
     return drained
 }
 
-func refundRequest(body: String = #"{"id":"\#(paymentID)","amount":100}"#, extraHeaders: String = "") -> String {
-    "POST /v5/g2g/edit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(extraHeaders)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+/// A refund as raw bytes. A refund needs `Idempotency-Key` or `X-Request-Id` (else 428):
+/// `idempotencyKey` is a fresh key by default; pass nil when `extraHeaders` carries the id
+/// (or to send none at all).
+func refundRequest(
+    body: String = #"{"id":"\#(paymentID)","amount":100}"#, idempotencyKey: String? = "test-\(UUID().uuidString)",
+    extraHeaders: String = ""
+) -> String {
+    let key = idempotencyKey.map { "Idempotency-Key: \($0)\r\n" } ?? ""
+    return
+        "POST /v5/g2g/edit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(key)\(extraHeaders)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
 }

@@ -45,6 +45,15 @@ int cle_inotify_add_directory(int fd, const char *directory);
 /// Fills `buffer` from the kernel's CSPRNG (getrandom); 0 on success, -1 on failure.
 int cle_fill_random(void *buffer, unsigned long length);
 
+/// prctl(PR_SET_DUMPABLE, 0) (Swift cannot call the variadic prctl); 0 or -1 (errno set).
+int cle_set_nondumpable(void);
+/// prctl(PR_GET_DUMPABLE): 0 when the process is not dumpable, 1 or 2 otherwise, -1 on error.
+int cle_get_dumpable(void);
+/// Overwrites with zero bytes the value of every `name=value` entry of the process's
+/// environment (`environ`, whose initial strings are what /proc/PID/environ shows);
+/// returns how many entries were overwritten.
+int cle_scrub_environment_value(const char *name);
+
 /// CPUs in this process's affinity mask, or -1.
 int cle_affinity_cpu_count(void);
 
