@@ -11,7 +11,9 @@ info:
     The local API of freedompay-sidecar: Freedom Pay's Gateway v5 paths, unsigned. The
     sidecar checks the body against its action's closed schema, assigns the request id,
     signs the exact bytes received and forwards them; Freedom Pay's answer comes back
-    unchanged (status, body, headers minus hop-by-hop fields).
+    unchanged (status, body, headers minus hop-by-hop fields and any `X-Sidecar-Error` of
+    its own), never when its `x-request-id` is another request's (a 502
+    `upstream_bad_response`): no caller ever receives another caller's answer.
 
     Who answered: a response with the header `X-Sidecar-Error` is the sidecar's own error,
     always `{"error":{"code","message"}}` with `code` equal to the header. A response without

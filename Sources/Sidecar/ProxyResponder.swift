@@ -99,6 +99,11 @@ final class ProxyResponder: HTTPResponder {
             switch result {
             case .success(let answer):
                 outcome.upstreamStatus = answer.status
+                if answer.requestIDEcho == .missing {
+                    logger.warning(
+                        "upstream answer without x-request-id: passed on, its connection not reused",
+                        metadata: ["request_id": "\(outcome.requestID ?? "-")"])
+                }
                 metrics.upstreamFinished(on: writer.loop, route: route.path, duration: upstreamDuration)
                 let response = HTTPResponse(
                     status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""),
@@ -226,7 +231,10 @@ final class ProxyResponder: HTTPResponder {
         guard idempotencyRecord.admit(requestID: decision.requestID, fingerprint: fingerprint) != .differentOperation else {
             throw .idempotencyKeyReused
         }
-        return (UpstreamRequest(method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body), route)
+        let upstreamRequest = UpstreamRequest(
+            method: head.method, url: upstreamBaseURL + route.path, headers: headers, body: request.body,
+            requestID: decision.requestID)
+        return (upstreamRequest, route)
     }
 
     private func checkContentType(_ headers: [HTTPHeader]) throws(SidecarError) {
@@ -248,8 +256,8 @@ final class ProxyResponder: HTTPResponder {
         return action
     }
 
-    /// The upstream's headers minus hop-by-hop fields (RFC 9110 §7.6.1); `X-Request-Id` is
-    /// added only if the upstream did not echo one.
+    /// The upstream's headers minus hop-by-hop fields (RFC 9110 §7.6.1) and any
+    /// `X-Sidecar-Error`; `X-Request-Id` is added only if the upstream did not echo one.
     private func passThroughHeaders(_ fields: [HTTPHeader], requestID: String) -> [HTTPHeader] {
         // Fields named in a Connection header are hop-by-hop too (RFC 9110 §7.6.1).
         var named: [Substring] = []
@@ -262,6 +270,8 @@ final class ProxyResponder: HTTPResponder {
         for field in fields {
             if ProxyResponder.hopByHopFields.contains(where: { field.name.caseInsensitiveEquals($0) }) { continue }
             if named.contains(where: { field.name.caseInsensitiveEquals($0) }) { continue }
+            // X-Sidecar-Error means the sidecar produced the answer: never the upstream's own.
+            if field.name.caseInsensitiveEquals("X-Sidecar-Error") { continue }
             if !echoedRequestID && field.name.caseInsensitiveEquals("X-Request-Id") { echoedRequestID = true }
             headers.append(field)
         }

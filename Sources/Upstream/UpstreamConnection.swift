@@ -76,8 +76,8 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
         case .handshaking: continueHandshake()
         case .exchanging: pump(readable: readable)
         case .idle:
-            // The server closed a pooled connection (or sent bytes nobody asked for): drop it
-            // now rather than at the next request.
+            // Any byte (nobody asked for one) or end of input on a pooled connection: it is dead,
+            // dropped now rather than found at the next request.
             if readable { closeAndReport() }
         case .closed: return
         }
@@ -303,8 +303,15 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
 
     private func finish(_ answer: HTTPParsedResponse) {
         guard let exchange else { return }
+        let echo = exchange.requestID.map { RequestIDEcho(answerHeaders: answer.head.headers, requestID: $0) }
+        if echo == .differs {
+            // An earlier answer arriving late (a duplicate, a retry's) on a reused connection:
+            // whatever else is on this connection is just as suspect.
+            fail(.brokenResponse("the answer belongs to another request (its x-request-id is not the request's)"), retryable: false)
+            return
+        }
         self.exchange = nil
-        let reusable = parser.connectionReusable
+        let reusable = isCleanForReuse(echo: echo)
         // The finished parser keeps the answer (body included) until the next exchange
         // replaces it; an idle connection must not pin the last body.
         parser = HTTPResponseParser()
@@ -315,10 +322,25 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
             pool.loop.setDeadline(EventLoop.now() + pool.idleTimeout, for: self)
             pool.connectionBecameIdle(self)
         } else {
+            // Whatever arrived after the answer is dropped with the connection, never parsed
+            // as the next answer.
             closeAndReport()
         }
         exchange.succeed(
-            UpstreamResponse(status: answer.head.status, headers: answer.head.headers, body: answer.body, reason: answer.head.reason))
+            UpstreamResponse(
+                status: answer.head.status, headers: answer.head.headers, body: answer.body, reason: answer.head.reason,
+                requestIDEcho: echo))
+    }
+
+    /// Whether the connection may carry another exchange now that an answer is complete: the
+    /// answer allows it (RFC 9112 §9.3) and ended the parser's input exactly, it echoed the
+    /// request's id when one was asked for, and nothing at all is pending behind it — no byte
+    /// and no end of input on the socket, none held by TLS. Once idle, the connection stays
+    /// registered for readability: any byte or end of input then closes it (`.idle` in
+    /// `descriptorIsReady`) at no further cost per request.
+    private func isCleanForReuse(echo: RequestIDEcho?) -> Bool {
+        guard parser.connectionReusable, echo != .missing else { return false }
+        return transport.hasNothingPending(fd: fd)
     }
 
     /// Nothing of an answer arrived: refused, reset or closed first — safe to send again.

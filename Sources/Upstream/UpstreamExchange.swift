@@ -4,14 +4,19 @@
 final class UpstreamExchange {
     let requestBytes: [UInt8]
     let requestWasHead: Bool
+    /// The id the answer must echo in `x-request-id`, if any.
+    let requestID: String?
     /// End of the whole exchange on the loop clock, queueing and retries included.
     let deadline: UInt64
     private(set) var attempts = 0
     private var completion: UpstreamCompletion?
 
-    init(requestBytes: [UInt8], requestWasHead: Bool, deadline: UInt64, completion: @escaping UpstreamCompletion) {
+    init(
+        requestBytes: [UInt8], requestWasHead: Bool, requestID: String?, deadline: UInt64, completion: @escaping UpstreamCompletion
+    ) {
         self.requestBytes = requestBytes
         self.requestWasHead = requestWasHead
+        self.requestID = requestID
         self.deadline = deadline
         self.completion = completion
     }

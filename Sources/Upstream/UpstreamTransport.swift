@@ -81,6 +81,20 @@ struct UpstreamTransport {
         }
     }
 
+    /// Whether nothing at all is pending on the connection after an answer: for TLS, see
+    /// `TLSStream.hasNothingPending`; for a plain socket, a non-blocking read reports `EAGAIN`.
+    /// Bytes or an end of input found here are consumed: the connection must then be closed.
+    func hasNothingPending(fd: Int32) -> Bool {
+        if let tls { return tls.hasNothingPending() }
+        var byte: UInt8 = 0
+        while true {
+            let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+            if count >= 0 { return false }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK
+        }
+    }
+
     func close() {
         tls?.close()
     }

@@ -10,12 +10,18 @@ public struct UpstreamRequest: Sendable {
     public var url: String
     public var headers: [HTTPHeader]
     public var body: [UInt8]
+    /// The `X-Request-Id` this request carries, when its answer must echo it in `x-request-id`:
+    /// an answer with another id fails as `.brokenResponse` and closes its connection; one
+    /// without is passed on (`UpstreamResponse.requestIDEcho == .missing`) and its connection
+    /// is not reused.
+    public var requestID: String?
 
-    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], requestID: String? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.requestID = requestID
     }
 }
 
@@ -28,9 +34,16 @@ public struct UpstreamResponse: Sendable {
     public var attempts: Int
     /// The upstream's reason phrase, passed on to the client.
     public var reason: String?
+    /// How the answer echoed `UpstreamRequest.requestID`; nil when the request set none.
+    /// Never `.differs`: such an answer is a failure, not a response.
+    public var requestIDEcho: RequestIDEcho?
 
-    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], attempts: Int = 1, reason: String? = nil) {
+    public init(
+        status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], attempts: Int = 1, reason: String? = nil,
+        requestIDEcho: RequestIDEcho? = nil
+    ) {
         self.reason = reason
+        self.requestIDEcho = requestIDEcho
         self.status = status
         self.headers = headers
         self.body = body
@@ -79,7 +92,9 @@ public protocol UpstreamClient: Sendable {
 
 extension UpstreamClient {
     /// For tests and tools off the loops: sends from `loop` and waits for the answer.
-    public func send(_ request: UpstreamRequest, on loop: EventLoop = EventLoopGroup.shared.next()) async throws(UpstreamError) -> UpstreamResponse {
+    public func send(_ request: UpstreamRequest, on loop: EventLoop = EventLoopGroup.shared.next()) async throws(UpstreamError)
+        -> UpstreamResponse
+    {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<UpstreamResponse, UpstreamError>, Never>) in
             loop.execute {
                 self.send(request, on: loop) { result, _ in continuation.resume(returning: result) }

@@ -12,7 +12,7 @@ import Testing
         try await withFakeFreedomPay(secret: "another-merchant-key", merchantID: testMerchant) { server, _ in
             try await withSidecar(upstream: upstreamURL(server), logs: logs) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
-                try await client.send(refundRequest(extraHeaders: "Idempotency-Key: log-401\r\n"))
+                try await client.send(refundRequest(idempotencyKey: "log-401"))
                 let response = try await client.readResponse()
                 #expect(response.status == 401)
                 #expect(response.header("X-Sidecar-Error") == nil, "Freedom Pay's answer, passed through")
@@ -32,7 +32,7 @@ import Testing
         try await withFakeFreedomPay { server, _ in
             try await withSidecar(upstream: upstreamURL(server), logs: logs) { sidecar in
                 let client = try LoopbackClient(sidecar.address)
-                try await client.send(refundRequest(extraHeaders: "Idempotency-Key: log-200\r\n"))
+                try await client.send(refundRequest(idempotencyKey: "log-200"))
                 #expect(try await client.readResponse().status == 200)
             }
         }
@@ -45,7 +45,7 @@ import Testing
         try await withSidecar(upstream: "sandbox", logs: logs) { sidecar in
             let client = try LoopbackClient(sidecar.address)
             let action = "gateway.payment.reverse\t" + String(repeating: "x", count: 200)
-            try await client.send(refundRequest(extraHeaders: "X-Action: \(action)\r\nIdempotency-Key: log-403\r\n"))
+            try await client.send(refundRequest(idempotencyKey: "log-403", extraHeaders: "X-Action: \(action)\r\n"))
             let response = try await client.readResponse()
             #expect(response.status == 403)
             #expect(response.header("X-Sidecar-Error") == "action_not_allowed")

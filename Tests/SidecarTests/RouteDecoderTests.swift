@@ -91,7 +91,7 @@ import Testing
             requirement == [
                 "gateway.payment.status": .optional, "gateway.request.status": .optional, "card-api.request.status": .optional,
                 "gateway.payment.refund": .required, "gateway.payment.reverse": .required, "gateway.payment.clearing": .required,
-                "card-api.transaction.refund": .required, "invoice.init": .required,
+                "card-api.transaction.refund": .required, "invoice.init": .required, "gateway.payment.create": .required,
             ])
         #expect(preset("card-api.json").first?.idempotencyMarks == ["card-api.request.status": .optional])
     }

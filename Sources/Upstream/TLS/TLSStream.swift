@@ -1,7 +1,7 @@
 import COpenSSL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A client TLS connection over a connected non-blocking socket.
@@ -167,8 +167,32 @@ public final class TLSStream {
         return transferOutcome(ssl, result: result, systemError: systemError, operation: "read")
     }
 
-    private func transferOutcome(_ ssl: OpaquePointer, result: Int32, systemError: Int32, operation: String) -> IOResult
-    {
+    /// Whether nothing at all is pending after an answer: a read finds no application data and
+    /// no close_notify (`SSL_read` wants to read), and OpenSSL holds no unprocessed record bytes
+    /// (`SSL_has_pending` is 0). A record that the socket delivered together with the answer sits
+    /// in OpenSSL or in the socket with no edge left to announce it, so only this read finds it.
+    /// Anything found is consumed and the stream must not carry another exchange.
+    public func hasNothingPending() -> Bool {
+        guard let ssl, case .established = state else { return false }
+        var byte: UInt8 = 0
+        ERR_clear_error()
+        let result = SSL_read(ssl, &byte, 1)
+        if result > 0 { return false }
+        let sslError = SSL_get_error(ssl, result)
+        switch sslError {
+        case SSL_ERROR_WANT_READ:
+            return SSL_has_pending(ssl) == 0
+        case SSL_ERROR_WANT_WRITE, SSL_ERROR_ZERO_RETURN:
+            return false
+        default:
+            // OpenSSL forbids SSL_shutdown after SSL_ERROR_SYSCALL or SSL_ERROR_SSL.
+            state = .failed(.connectionFailed("the connection failed after an answer"))
+            ERR_clear_error()
+            return false
+        }
+    }
+
+    private func transferOutcome(_ ssl: OpaquePointer, result: Int32, systemError: Int32, operation: String) -> IOResult {
         let sslError = SSL_get_error(ssl, result)
         switch sslError {
         case SSL_ERROR_WANT_READ: return .wantRead
