@@ -50,7 +50,7 @@ struct KeyedRefund {
         body = #"{"id":"\#(payment)","amount":\#(number + 1)}"#
     }
 
-    var request: String { refundRequest(body: body, extraHeaders: "Idempotency-Key: \(key)\r\n") }
+    var request: String { refundRequest(body: body, idempotencyKey: key) }
 
     var requestID: String {
         UUIDText.version8(merchantID: testMerchant, path: "/v5/g2g/edit", action: "gateway.payment.refund", idempotencyKey: key)
