@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # libFuzzer runs of the parsers: the HTTP/1 parsers (Fuzz/Fuzz{RequestParser,ChunkedBody,
-# ResponseParser}.swift) and the strict JSON reader (Fuzz/FuzzStrictJSON.swift).
+# ResponseParser}.swift), the strict JSON reader (Fuzz/FuzzStrictJSON.swift) and the Merchant
+# API's XML reader (Fuzz/FuzzXMLReader.swift).
 #
 #   scripts/fuzz.sh [RUNS]          # RUNS per target, default 20000 (a smoke run)
 #   FUZZ_TARGETS="FuzzResponseParser" scripts/fuzz.sh 1000000   # one target only
 #
 # Each HTTP/1 target is compiled from Sources/HTTP1/*.swift + Fuzz/FuzzSupport.swift + the
 # target into one module HTTP1, FuzzStrictJSON from Sources/JSONCore/*.swift + the target into
-# module JSONCore, with `swiftc -O -sanitize=fuzzer,address -parse-as-library`. Seeds: llhttp's
-# cases (Tests/LoopbackTestSupport/Conformance/llhttp) and a few response literals
+# module JSONCore, FuzzXMLReader from Sources/MerchantAPI/XML/*.swift + MerchantField.swift
+# into module MerchantAPI (the rest of that target needs swift-crypto), each with
+# `swiftc -O -sanitize=fuzzer,address -parse-as-library`. Seeds: llhttp's cases
+# (Tests/LoopbackTestSupport/Conformance/llhttp) and a few response literals
 # (Fuzz/make_seeds.py) for HTTP/1; JSONTestSuite's parsing cases
-# (Tests/LoopbackTestSupport/Conformance/JSONTestSuite/test_parsing) for JSON. Each runs
-# `-runs=RUNS -max_len=4096 -timeout=10`. After FuzzStrictJSON's run, its whole corpus (seeds
-# and what it found) is replayed once more, and every input the strict reader accepted is
-# read by Python's json through scripts/json_differential.py, which must read the same value.
-# Exits non-zero on the first crash, leak, timeout, invariant violation or disagreement; the
-# input is kept in .build/fuzz/artifacts/. Binaries and logs: .build/fuzz/.
+# (Tests/LoopbackTestSupport/Conformance/JSONTestSuite/test_parsing) for JSON; a few answers
+# for XML. Each runs `-runs=RUNS -max_len=4096 -timeout=10`. After FuzzStrictJSON's run, its
+# whole corpus (seeds and what it found) is replayed once more, and every input the strict
+# reader accepted is read by Python's json through scripts/json_differential.py, which must
+# read the same value. Exits non-zero on the first crash, leak, timeout, invariant violation
+# or disagreement; the input is kept in .build/fuzz/artifacts/. Binaries and logs: .build/fuzz/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 runs="${1:-20000}"
-targets="${FUZZ_TARGETS:-FuzzRequestParser FuzzChunkedBody FuzzResponseParser FuzzStrictJSON}"
+targets="${FUZZ_TARGETS:-FuzzRequestParser FuzzChunkedBody FuzzResponseParser FuzzStrictJSON FuzzXMLReader}"
 out=.build/fuzz
 # Swift's own crash backtracer reads memory that ASan forbids; let libFuzzer report instead.
 export SWIFT_BACKTRACE=enable=no
@@ -29,6 +32,9 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 python3 Fuzz/make_seeds.py Tests/LoopbackTestSupport/Conformance/llhttp "$work/seeds" >/dev/null
+mkdir -p "$work/seeds/xml"
+printf '<?xml version="1.0" encoding="utf-8"?>\n<response><pg_status>ok</pg_status><pg_payment_id>4567788</pg_payment_id><pg_redirect_url>https://x.invalid/pay.html?a=1&amp;b=&lt;2&gt;</pg_redirect_url><pg_salt>s</pg_salt><pg_sig>0</pg_sig></response>' >"$work/seeds/xml/flat"
+printf '<response>\n <pg_refund_payments>\n  <pg_refund_payment><pg_amount>-1</pg_amount></pg_refund_payment>\n  <pg_refund_payment><pg_amount>-2</pg_amount></pg_refund_payment>\n </pg_refund_payments>\n <e/><t>&#x41;&#66;&quot;&apos;</t>\n</response>\n' >"$work/seeds/xml/nested"
 
 json_seeds=Tests/LoopbackTestSupport/Conformance/JSONTestSuite/test_parsing
 
@@ -38,6 +44,7 @@ seeds_for() {
         FuzzChunkedBody) echo "$work/seeds/chunked" ;;
         FuzzResponseParser) echo "$work/seeds/response" ;;
         FuzzStrictJSON) echo "$json_seeds" ;;
+        FuzzXMLReader) echo "$work/seeds/xml" ;;
         *) echo "fuzz.sh: unknown target $1" >&2; exit 2 ;;
     esac
 }
@@ -47,6 +54,9 @@ build() {
         FuzzStrictJSON)
             swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name JSONCore -use-ld=lld \
                 Sources/JSONCore/*.swift "Fuzz/$1.swift" -o "$out/$1" ;;
+        FuzzXMLReader)
+            swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name MerchantAPI -use-ld=lld \
+                Sources/MerchantAPI/XML/*.swift Sources/MerchantAPI/MerchantField.swift "Fuzz/$1.swift" -o "$out/$1" ;;
         *)
             swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HTTP1 -use-ld=lld \
                 Sources/HTTP1/*.swift Fuzz/FuzzSupport.swift "Fuzz/$1.swift" -o "$out/$1" ;;

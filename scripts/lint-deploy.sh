@@ -78,7 +78,7 @@ checkov_run() {
 }
 
 k8s_manifests=()
-for f in deploy/kubernetes/*.yaml deploy/kubernetes/examples/*.yaml; do
+for f in deploy/kubernetes/*.yaml deploy/kubernetes/examples/*.yaml deploy/kubernetes/callbacks/*.yaml; do
   [[ "$(basename "$f")" == kustomization.yaml ]] && continue
   k8s_manifests+=("$f")
 done
@@ -154,6 +154,8 @@ fi
 echo "lint-deploy: kustomize through $kubectl_bin ($("$kubectl_bin" version --client | grep Kustomize))"
 step "kustomize render: default" validate_kustomize_render 1.29.0
 step "kustomize render: + metrics" validate_kustomize_render 1.29.0 metrics
+step "kustomize render: + callbacks" validate_kustomize_render 1.29.0 callbacks
+step "kustomize render: + metrics + callbacks" validate_kustomize_render 1.29.0 metrics callbacks
 # No native sidecars before 1.29: the pre-1.29 component must validate on 1.28.
 step "kustomize render: + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 pre-1.29
 step "kustomize render: + metrics + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 metrics pre-1.29

@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 _Static_assert(CLE_EPOLLIN == EPOLLIN && CLE_EPOLLOUT == EPOLLOUT && CLE_EPOLLERR == EPOLLERR, "epoll flags");
 _Static_assert(CLE_EPOLLHUP == EPOLLHUP && CLE_EPOLLRDHUP == EPOLLRDHUP && (uint32_t)CLE_EPOLLET == (uint32_t)EPOLLET, "epoll flags");
@@ -128,4 +131,10 @@ int cle_scrub_environment_value(const char *name) {
         }
     }
     return scrubbed;
+}
+
+void cle_malloc_trim(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }

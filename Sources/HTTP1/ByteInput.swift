@@ -64,6 +64,46 @@ struct ByteInput: Sendable {
         return nil
     }
 
+    /// Makes room for `byteCount` more bytes in one allocation (a body of known length), after
+    /// dropping what was consumed, so the body does not grow the storage by doubling.
+    mutating func reserve(forMore byteCount: Int) {
+        if position > 0 {
+            bytes.removeFirst(position)
+            scanIndex = max(scanIndex - position, 0)
+            position = 0
+        }
+        bytes.reserveCapacity(bytes.count + byteCount)
+    }
+
+    /// Consumes exactly `byteCount` bytes (at most `count`). When they are all that is
+    /// buffered, the storage itself is handed over instead of copied, so a body is held once.
+    mutating func takeArray(_ byteCount: Int) -> [UInt8] {
+        precondition(byteCount <= count)
+        guard byteCount == count else {
+            let taken = Array(bytes[position..<position + byteCount])
+            position += byteCount
+            scanIndex = position
+            return taken
+        }
+        if position > 0 { bytes.removeFirst(position) }
+        let taken = bytes
+        bytes = []
+        position = 0
+        scanIndex = 0
+        return taken
+    }
+
+    /// Frees the storage when nothing is buffered (an idle connection keeps no buffer).
+    mutating func releaseStorageIfEmpty() {
+        guard count == 0, bytes.capacity > 0 else { return }
+        bytes = []
+        position = 0
+        scanIndex = 0
+    }
+
+    /// Bytes of storage allocated, for tests.
+    var capacity: Int { bytes.capacity }
+
     /// Consumes and returns up to `maxCount` bytes.
     mutating func take(upTo maxCount: Int) -> ArraySlice<UInt8> {
         let taken = bytes[position..<position + min(maxCount, count)]

@@ -49,6 +49,20 @@ public struct HTTPRequestParser: Sendable {
     /// Bytes received but not yet consumed by a complete request.
     public var bufferedByteCount: Int { input.count }
 
+    /// Bytes of memory the body of the request being read needs: the declared length of a
+    /// fixed-length body (its room is allocated when the head is parsed), the storage of a
+    /// chunked body decoded so far, 0 otherwise. A server reserves this from its budget.
+    public var bodyMemoryNeeded: Int {
+        switch state {
+        case .fixedBody(let length): length
+        case .chunkSizeLine, .chunkData, .chunkDataEnd, .trailerLine: body.capacity
+        default: 0
+        }
+    }
+
+    /// Bytes of storage the input buffer holds, for tests.
+    public var inputCapacity: Int { input.capacity }
+
     /// True between requests with nothing buffered: a clean point to close an idle connection.
     public var isAtMessageBoundary: Bool {
         switch state {
@@ -106,19 +120,19 @@ public struct HTTPRequestParser: Sendable {
             case .headerLine:
                 guard let line = try nextLine(limit: limits.maxHeaderBytes - headBytes, overLimit: .headerTooLarge) else { return nil }
                 if line.isEmpty {
-                    let completed = HTTPRequestHead(method: method, target: target, versionMajor: 1, versionMinor: versionMinor, headers: headers)
+                    let completed = HTTPRequestHead(
+                        method: method, target: target, versionMajor: 1, versionMinor: versionMinor, headers: headers)
                     state = try framing(of: completed)
                     head = completed
+                    if case .fixedBody(let length) = state { input.reserve(forMore: length) }
                     return .head(completed)
                 }
                 if headers.count >= limits.maxHeaderCount { throw .tooManyHeaders }
                 headers.append(try parseField(line))
-            case .fixedBody(let remaining):
-                let missing = consumeBody(remaining)
-                guard missing == 0 else {
-                    state = .fixedBody(remaining: missing)
-                    return nil
-                }
+            case .fixedBody(let length):
+                // The body stays in the input until all of it is there, then moves out whole.
+                guard input.count >= length else { return nil }
+                body = input.takeArray(length)
                 state = .complete
             case .chunkSizeLine:
                 guard let line = try nextLine(limit: 1024, overLimit: .invalidChunk) else { return nil }
@@ -166,6 +180,14 @@ public struct HTTPRequestParser: Sendable {
         head = nil
         body = []
         trailerCount = 0
+        input.releaseStorageIfEmpty()
+    }
+
+    /// Drops everything buffered and stops parsing (the connection is being refused).
+    public mutating func discardInput() {
+        input = ByteInput()
+        body = []
+        state = .closed
     }
 
     /// Moves up to `remaining` buffered bytes into the body; returns how many are still missing.
@@ -211,7 +233,7 @@ public struct HTTPRequestParser: Sendable {
     private func parseVersion(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         let chars = Array(bytes)
         guard chars.count == 8, chars[0..<5].elementsEqual("HTTP/".utf8), chars[6] == UInt8(ascii: "."),
-              let major = ByteClass.decimalValue(chars[5]), let minor = ByteClass.decimalValue(chars[7])
+            let major = ByteClass.decimalValue(chars[5]), let minor = ByteClass.decimalValue(chars[7])
         else { throw .invalidRequestLine }
         guard major == 1, minor <= 1 else { throw .unsupportedVersion }
         return minor

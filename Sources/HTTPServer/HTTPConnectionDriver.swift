@@ -1,9 +1,11 @@
 import HTTP1
 import SocketLoop
+import Synchronization
 
 /// Runs HTTP/1.1 over one connection on its event loop: feeds bytes to the parser, answers
 /// requests one at a time in arrival order (so pipelined requests are answered in order),
-/// sends `100 Continue`, enforces read deadlines, and closes on errors.
+/// sends `100 Continue`, enforces read deadlines, reserves request bodies from the shared
+/// `BodyBudget` (503 `overloaded` past it), and closes on errors.
 ///
 /// Touched only on the connection's loop; `HTTPResponseWriter` hops there, hence
 /// `@unchecked Sendable`.
@@ -31,12 +33,20 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     private var peerFinishedSending = false
     /// Buffered input beyond this pauses reading until the current request is answered.
     private let maxBufferedInput: Int
+    private let budget: BodyBudget
+    /// Bytes this connection holds reserved in `budget`.
+    private var reservedBodyBytes = 0
+    /// What the server's accept path reads to pick a connection to close at the connection
+    /// limit: `0` while the connection is busy, `evictionClaimed` once the server chose it,
+    /// otherwise the loop-clock time from which it may be closed (`ReadDeadlines.evictableSince`).
+    let evictableSince = Atomic<UInt64>(0)
+    static let evictionClaimed = UInt64.max
     /// Unsent output beyond this pauses pipelined requests until the peer reads.
     private static let maxPendingOutput = 256 * 1024
 
     init(
-        connection: Connection, configuration: HTTPServerConfiguration, responder: any HTTPResponder,
-        onClose: @escaping @Sendable (HTTPConnectionDriver) -> Void
+        connection: Connection, configuration: HTTPServerConfiguration, responder: any HTTPResponder, budget: BodyBudget,
+        acceptedAt: UInt64, onClose: @escaping @Sendable (HTTPConnectionDriver) -> Void
     ) {
         self.connection = connection
         self.responder = responder
@@ -44,9 +54,11 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         self.deadlines = ReadDeadlines(
             idleTimeoutNanoseconds: UInt64(configuration.idleTimeout * 1e9),
             requestReadTimeoutNanoseconds: UInt64(configuration.requestReadTimeout * 1e9),
-            now: EventLoop.now())
+            silenceGraceNanoseconds: UInt64(configuration.evictableAfterSilence * 1e9), now: acceptedAt)
+        self.budget = budget
         self.onClose = onClose
         self.maxBufferedInput = configuration.limits.maxHeaderBytes + configuration.limits.maxBodyBytes
+        evictableSince.store(deadlines.evictableSince ?? 0, ordering: .relaxed)
     }
 
     /// Call on the connection's loop.
@@ -65,15 +77,48 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         if case .reading = state, parser.isAtMessageBoundary { finish() }
     }
 
+    /// The server chose this connection to make room for a new one: close it without an
+    /// answer (it was idle or silent). Call on the connection's loop.
+    func evict() {
+        connection.close()
+    }
+
+    /// Marks the connection busy before it handles input; `false` when the server already
+    /// chose it for eviction (the input is then dropped with the connection).
+    private func claimForInput() -> Bool {
+        if evictableSince.exchange(0, ordering: .acquiringAndReleasing) == HTTPConnectionDriver.evictionClaimed {
+            evictableSince.store(HTTPConnectionDriver.evictionClaimed, ordering: .releasing)
+            connection.close()
+            return false
+        }
+        return true
+    }
+
+    /// Tells the accept path whether and since when this connection may be evicted, unless
+    /// it was already chosen.
+    private func publishEvictability() {
+        var value: UInt64 = 0
+        if case .reading = state, !connection.isClosed, !draining { value = deadlines.evictableSince ?? 0 }
+        var current = evictableSince.load(ordering: .acquiring)
+        while current != HTTPConnectionDriver.evictionClaimed {
+            let (exchanged, original) = evictableSince.compareExchange(
+                expected: current, desired: value, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = original
+        }
+    }
+
     // MARK: ConnectionDelegate
 
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        guard claimForInput() else { return }
         parser.append(bytes)
         if case .reading = state {
             deadlines.requestBytesArrived(now: EventLoop.now())
             armDeadline()
         }
         processBufferedInput()
+        publishEvictability()
     }
 
     /// A half-closed peer still gets answers to every complete request it sent.
@@ -89,12 +134,14 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     }
 
     func connectionDidClose(_ connection: Connection) {
+        releaseBodyReservation()
+        parser.discardInput()
         onClose(self)
     }
 
     func connectionDeadlineDidPass(_ connection: Connection) {
         switch deadlines.expiry(at: EventLoop.now()) {
-        case .closeIdleConnection?:
+        case .closeSilently?:
             connection.close()
         case .requestTimedOut?:
             fail(.requestTimedOut)
@@ -114,6 +161,14 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
                 fail(.malformed(error))
                 return
             }
+            // A chunked body reserves its storage as it grows (checked at least once per read,
+            // and on the complete request, whose body may have grown in this very read).
+            var needed = parser.bodyMemoryNeeded
+            if case .request(let request)? = event { needed = request.body.count }
+            guard reserveBodyMemory(needed) else {
+                fail(.overloaded)
+                return
+            }
             switch event {
             case nil:
                 if peerFinishedSending {
@@ -123,12 +178,15 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
                 }
                 return
             case .head(let head)?:
+                // The 503 for a body over the budget goes out before any 100 (checked above).
                 // RFC 9110 §10.1.1: a server MAY skip 100 when body bytes already arrived.
                 if head.expectsContinue && parser.bufferedByteCount == 0 {
                     // §10.1.1: a final answer instead of 100 when the head alone refuses it;
                     // the body is then not read, so the connection closes after the answer.
                     if let refusal = responder.responseBeforeContinue(to: head, loop: connection.loop) {
                         state = .closing
+                        parser.discardInput()
+                        releaseBodyReservation()
                         connection.write(refusal.serialized(keepAlive: false, includeBody: head.method != "HEAD"))
                         connection.closeAfterFlushing()
                         return
@@ -150,6 +208,7 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         guard case .responding(let head) = state, !connection.isClosed else { return }
         let keepAlive = head.keepAlive && !draining
         connection.write(response.serialized(keepAlive: keepAlive, includeBody: head.method != "HEAD"))
+        releaseBodyReservation()
         guard keepAlive else {
             state = .closing
             connection.closeAfterFlushing()
@@ -171,6 +230,20 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     private func continueWithNextRequest() {
         if !peerFinishedSending { connection.resumeReading() }
         processBufferedInput()
+        publishEvictability()
+    }
+
+    /// Grows this connection's reservation to `bytes`; `false` when the budget cannot.
+    private func reserveBodyMemory(_ bytes: Int) -> Bool {
+        guard bytes > reservedBodyBytes else { return true }
+        guard budget.reserve(bytes - reservedBodyBytes) else { return false }
+        reservedBodyBytes = bytes
+        return true
+    }
+
+    private func releaseBodyReservation() {
+        budget.release(reservedBodyBytes)
+        reservedBodyBytes = 0
     }
 
     /// Closes after what was written so far; used when idle and the peer or a drain ends it.
@@ -184,6 +257,9 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
         if case .closing = state { return }
         guard !connection.isClosed else { return }
         state = .closing
+        // Nothing more is parsed: the rest of the request is read and dropped while closing.
+        parser.discardInput()
+        releaseBodyReservation()
         connection.write(responder.response(for: failure).serialized(keepAlive: false))
         connection.closeAfterFlushing()
     }

@@ -5,8 +5,11 @@ import SocketLoop
 public enum HTTPServerFailure: Sendable, Equatable {
     case malformed(HTTPParseError)
     case requestTimedOut
-    /// The server is at its connection limit; the connection is answered and closed.
+    /// The server is at its connection limit and no connection could be closed to make room;
+    /// the connection is answered and closed.
     case tooManyConnections
+    /// The request's body does not fit in the server's `BodyBudget` (`maxBufferedBodyBytes`).
+    case overloaded
 }
 
 /// The application behind an `HTTPServer`.

@@ -9,8 +9,20 @@ public final class HTTPServer: Sendable {
     private let listener: Listener
     private let loops: EventLoopGroup
     private let responder: any HTTPResponder
-    private let connections = Mutex<[ObjectIdentifier: HTTPConnectionDriver]>([:])
+    /// Request bodies held by this server's connections (possibly shared with other servers).
+    public let bodyBudget: BodyBudget
+    private let connections = Mutex(ConnectionTable())
     private let state = Mutex(DrainState())
+
+    private struct ConnectionTable {
+        var drivers: [ObjectIdentifier: HTTPConnectionDriver] = [:]
+        /// Most connections open at once since the table was last empty.
+        var peak = 0
+    }
+
+    /// Open connections at least this high before the table empties count as a burst, after
+    /// which memory is given back to the system.
+    private static let burstConnections = 64
 
     private struct DrainState {
         var draining = false
@@ -19,18 +31,19 @@ public final class HTTPServer: Sendable {
 
     public init(
         listener: Listener, configuration: HTTPServerConfiguration = HTTPServerConfiguration(), loops: EventLoopGroup = .shared,
-        responder: any HTTPResponder
+        bodyBudget: BodyBudget? = nil, responder: any HTTPResponder
     ) {
         self.listener = listener
         self.loops = loops
         self.configuration = configuration
         self.responder = responder
+        self.bodyBudget = bodyBudget ?? BodyBudget(capacity: configuration.maxBufferedBodyBytes, onBurstEnd: MemoryTrim.afterBurst)
     }
 
     /// The bound address (with the real port when bound to port 0).
     public var address: ListenAddress { listener.address }
 
-    public var openConnectionCount: Int { connections.withLock { $0.count } }
+    public var openConnectionCount: Int { connections.withLock { $0.drivers.count } }
 
     public func start() {
         listener.start { [self] fd in accept(fd) }
@@ -44,7 +57,7 @@ public final class HTTPServer: Sendable {
             $0.draining = true
             $0.onDrained.append(onDrained)
         }
-        let open = connections.withLock { Array($0.values) }
+        let open = connections.withLock { Array($0.drivers.values) }
         for driver in open {
             driver.connection.loop.execute { driver.drain() }
         }
@@ -56,7 +69,7 @@ public final class HTTPServer: Sendable {
     public func stop() async {
         listener.stop()
         state.withLock { $0.draining = true }
-        let open = connections.withLock { Array($0.values) }
+        let open = connections.withLock { Array($0.drivers.values) }
         for driver in open {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 driver.connection.loop.execute {
@@ -68,16 +81,31 @@ public final class HTTPServer: Sendable {
     }
 
     private func accept(_ fd: Int32) {
+        let now = EventLoop.now()
         let connection = Connection(fd: fd, loop: loops.next())
-        let driver = HTTPConnectionDriver(connection: connection, configuration: configuration, responder: responder) { [self] driver in
-            connections.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(driver)) }
+        let driver = HTTPConnectionDriver(
+            connection: connection, configuration: configuration, responder: responder, budget: bodyBudget, acceptedAt: now
+        ) { [self] driver in
+            let burstEnded = connections.withLock { table in
+                guard table.drivers.removeValue(forKey: ObjectIdentifier(driver)) != nil, table.drivers.isEmpty else { return false }
+                defer { table.peak = 0 }
+                return table.peak >= HTTPServer.burstConnections
+            }
+            if burstEnded { MemoryTrim.afterBurst() }
             notifyIfDrained()
         }
-        let admitted = connections.withLock { table in
-            guard table.count < configuration.maxConnections else { return false }
-            table[ObjectIdentifier(driver)] = driver
-            return true
+        let (admitted, evicted) = connections.withLock { table -> (Bool, HTTPConnectionDriver?) in
+            var evicted: HTTPConnectionDriver?
+            if table.drivers.count >= configuration.maxConnections {
+                guard let victim = HTTPServer.claimEvictable(in: table.drivers, now: now) else { return (false, nil) }
+                table.drivers.removeValue(forKey: ObjectIdentifier(victim))
+                evicted = victim
+            }
+            table.drivers[ObjectIdentifier(driver)] = driver
+            table.peak = max(table.peak, table.drivers.count)
+            return (true, evicted)
         }
+        if let evicted { evicted.connection.loop.execute { evicted.evict() } }
         guard admitted else {
             Connection.reject(fd: fd, with: responder.response(for: .tooManyConnections).serialized(keepAlive: false))
             return
@@ -86,9 +114,29 @@ public final class HTTPServer: Sendable {
         connection.loop.execute { driver.start(draining: draining) }
     }
 
+    /// Claims the connection that has been idle or silent the longest (oldest first), so that
+    /// its loop drops it even if it sent a byte meanwhile; `nil` when every one is busy.
+    private static func claimEvictable(in drivers: [ObjectIdentifier: HTTPConnectionDriver], now: UInt64) -> HTTPConnectionDriver? {
+        while true {
+            var oldest: (since: UInt64, driver: HTTPConnectionDriver)?
+            for driver in drivers.values {
+                let since = driver.evictableSince.load(ordering: .acquiring)
+                guard since != 0, since != HTTPConnectionDriver.evictionClaimed, since <= now else { continue }
+                if oldest.map({ since < $0.since }) ?? true { oldest = (since, driver) }
+            }
+            guard let oldest else { return nil }
+            // Lost the race to the connection's own loop (it just received bytes): look again.
+            if oldest.driver.evictableSince.compareExchange(
+                expected: oldest.since, desired: HTTPConnectionDriver.evictionClaimed, ordering: .acquiringAndReleasing
+            ).exchanged {
+                return oldest.driver
+            }
+        }
+    }
+
     private func notifyIfDrained() {
         let callbacks: [@Sendable () -> Void] = state.withLock { state in
-            guard state.draining, connections.withLock({ $0.isEmpty }) else { return [] }
+            guard state.draining, connections.withLock({ $0.drivers.isEmpty }) else { return [] }
             defer { state.onDrained = [] }
             return state.onDrained
         }

@@ -33,6 +33,7 @@ enum SandboxAnswer {
             refusal = SandboxRefusal(status: 408, code: "request_timeout", message: "the request was not received in time")
         case .malformed(let error): refusal = SandboxRefusal(status: error.status, code: error.code, message: error.message)
         case .tooManyConnections: refusal = SandboxRefusal(status: 503, code: "overloaded", message: "too many open connections")
+        case .overloaded: refusal = SandboxRefusal(status: 503, code: "overloaded", message: "too many request bodies in memory")
         }
         let answer = SandboxAnswer.refusal(refusal, requestID: nil)
         return HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body)

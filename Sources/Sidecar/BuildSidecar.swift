@@ -33,6 +33,7 @@ public func configurationProblems(_ configuration: SidecarConfiguration) -> [Str
     check { _ = try upstreamProxy(configuration) }
     check { try checkCABundle(configuration) }
     check { try checkPinsAndTLSVersion(configuration) }
+    problems += callbackProblems(configuration)
     return problems
 }
 
@@ -171,23 +172,35 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
         userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops,
         idempotencyRecord: IdempotencyRecord(
-            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))))
+            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))),
+        rejectUnverifiedAnswers: configuration.rejectUnverifiedAnswers)
     let readiness = Readiness()
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,
-        idleTimeout: configuration.idleTimeout, maxConnections: configuration.maxConnections)
+        idleTimeout: configuration.idleTimeout, maxConnections: configuration.maxConnections,
+        maxBufferedBodyBytes: configuration.maxBufferedBodyBytes)
+    // One budget for both listeners, so `maxBufferedBodyBytes` bounds all request bodies.
+    let bodyBudget = BodyBudget(capacity: configuration.maxBufferedBodyBytes, onBurstEnd: MemoryTrim.afterBurst)
     let proxyServer = HTTPServer(
         listener: try listener(configuration.listen, mode: configuration.unixSocketMode), configuration: serverConfiguration, loops: loops,
-        responder: proxy)
+        bodyBudget: bodyBudget, responder: proxy)
     let admin = AdminResponder(
         readiness: readiness, metrics: metrics, keyStore: keyStore, upstreamConfigured: true, sandbox: target == .sandbox)
     let adminServer = HTTPServer(
         listener: try listener(configuration.adminListen, mode: configuration.unixSocketMode),
-        configuration: HTTPServerConfiguration(maxConnections: 64), loops: loops, responder: admin)
+        configuration: HTTPServerConfiguration(
+            requestReadTimeout: configuration.headerTimeout, idleTimeout: configuration.idleTimeout,
+            maxConnections: configuration.maxAdminConnections),
+        loops: loops, bodyBudget: bodyBudget, responder: admin)
+    let callbacks = try buildCallbackServer(configuration: configuration, loops: loops, metrics: metrics, logger: logger)
     return Sidecar(
-        configuration: configuration, metrics: metrics, keyStore: keyStore, routeKeyStores: routeKeys.extra, readiness: readiness,
-        logger: logger,
-        proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
+        configuration: configuration, metrics: metrics, keyStore: keyStore, routeKeyStores: routeKeys.extra + (callbacks?.keyStores ?? []),
+        readiness: readiness, logger: logger,
+        proxyServer: proxyServer, adminServer: adminServer, callbackServer: callbacks?.server, upstream: upstream,
+        onShutdown: { [callbacks, shutdownUpstream] in
+            shutdownUpstream()
+            callbacks?.shutdown()
+        })
 }
 
 /// The validated base URL. It may not carry a path: the JWS signs the route's path as
@@ -224,9 +237,15 @@ func checkTimeouts(_ configuration: SidecarConfiguration) throws(StartupError) {
     }
 }
 
+/// `SO_RCVBUF` of client connections on both listeners: the kernel keeps at most about twice
+/// this of unread input per connection (README "Memory under abuse"), and the server reads
+/// no more than the body budget allows.
+let clientReceiveBufferBytes: Int32 = 8192
+
 func listener(_ text: String, mode: UInt32) throws(StartupError) -> Listener {
     do {
-        return try Listener(address: try ListenAddress(parsing: text), unixSocketMode: mode_t(mode))
+        return try Listener(
+            address: try ListenAddress(parsing: text), unixSocketMode: mode_t(mode), receiveBufferBytes: clientReceiveBufferBytes)
     } catch let error as ListenAddress.ParseError {
         throw StartupError(error.description)
     } catch {

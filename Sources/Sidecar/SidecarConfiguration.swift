@@ -42,13 +42,18 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// Seconds for the whole upstream exchange, retries included (→ 504).
     public var upstreamTimeout = 20.0
     public var upstreamConnectTimeout = 5.0
-    /// Seconds from a request's first byte until it is complete (→ 408).
+    /// Seconds until a request is complete, from accept for a new connection and from the
+    /// first byte on a kept-alive one (→ 408; silent close when nothing was sent).
     public var headerTimeout = 10.0
     public var idleTimeout = 60.0
     /// Seconds to finish in-flight requests after SIGTERM; longer than `upstreamTimeout`
     /// so that no refund in flight is abandoned.
     public var drainTimeout = 25.0
     public var maxConnections = 1024
+    /// Admin listener connections open at once (evicting idle or silent ones first).
+    public var maxAdminConnections = 64
+    /// Request body bytes all connections may hold at once (→ 503 overloaded).
+    public var maxBufferedBodyBytes = 16 << 20
     /// Event loops (threads serving sockets); nil = the CPUs this process may use.
     public var eventLoops: Int?
     public var maxConcurrentUpstream = 64
@@ -71,8 +76,21 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Merchant API answers whose `pg_sig` does not verify become 502 `upstream_bad_signature`.
+    public var rejectUnverifiedAnswers = false
     /// Keep the process dumpable with its core limit (debugging); README "Process protection".
     public var allowCoreDumps = false
+    /// HOST:PORT of the callback listener (README "Callbacks"); nil: off.
+    public var callbackListen: String?
+    /// The paths Freedom Pay calls back, each verified and forwarded to the app.
+    public var callbacks: [CallbackRoute] = []
+    /// The callback listener's own limits: callbacks are small forms.
+    public var callbackLimits = HTTPParserLimits(maxHeaderBytes: 8192, maxHeaderCount: 64, maxBodyBytes: 16384)
+    public var callbackMaxConnections = 128
+    /// Seconds the app has to answer a forwarded callback (→ 504, and Freedom Pay retries).
+    public var callbackAppTimeout = 10.0
+    /// Signed contents remembered to mark repeats (`X-FreedomPay-Repeat: true`).
+    public var callbackRepeatMemory = 10000
 
     public init() {}
 }

@@ -94,6 +94,8 @@ extension SidecarError {
             SidecarError(SidecarErrorCode(rawValue: error.code) ?? .malformedRequest, message: error.message)
         case .tooManyConnections:
             SidecarError(.overloaded, message: "too many open connections")
+        case .overloaded:
+            SidecarError(.overloaded, message: "too many request bodies in memory (maxBufferedBodyBytes)")
         }
     }
 }

@@ -220,7 +220,9 @@ public final class Connection: EventLoopHandler, DeadlineHandler {
                 return
             }
         }
-        pendingOutput.removeAll(keepingCapacity: pendingOutput.capacity <= 64 * 1024)
+        // Freed, not kept: a thousand connections that once queued an answer would otherwise
+        // each keep their largest queue.
+        pendingOutput = []
         pendingOffset = 0
         if closing == .flushing {
             beginLingering()

@@ -1,9 +1,10 @@
 import CLinuxEvents
 import Dispatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A non-blocking listening socket whose accepts are driven by a `DispatchSource`.
@@ -16,7 +17,12 @@ public final class Listener: @unchecked Sendable {
     private var acceptPaused = false
 
     /// Binds and listens. A Unix socket file gets `unixSocketMode` before any client can connect.
-    public init(address: ListenAddress, backlog: Int32 = 511, unixSocketMode: mode_t = 0o660) throws(SocketError) {
+    /// `receiveBufferBytes` sets `SO_RCVBUF`, which accepted sockets inherit (set before
+    /// `listen` so that TCP's window is sized by it): it bounds the unread bytes the kernel keeps
+    /// per connection (Linux doubles the value for its bookkeeping).
+    public init(address: ListenAddress, backlog: Int32 = 511, unixSocketMode: mode_t = 0o660, receiveBufferBytes: Int32? = nil)
+        throws(SocketError)
+    {
         var storage: SocketAddressStorage
         switch address {
         case .tcp(let host, let port):
@@ -32,6 +38,9 @@ public final class Listener: @unchecked Sendable {
         var one: Int32 = 1
         if storage.family != AF_UNIX {
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if var receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBufferBytes, socklen_t(MemoryLayout<Int32>.size))
         }
         if storage.family == AF_INET6 {
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))

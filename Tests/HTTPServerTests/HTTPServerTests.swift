@@ -30,6 +30,7 @@ final class EchoResponder: AsyncHTTPResponder {
         switch failure {
         case .requestTimedOut: HTTPResponse(status: 408, body: Array("timeout".utf8))
         case .tooManyConnections: HTTPResponse(status: 503, body: Array("busy".utf8))
+        case .overloaded: HTTPResponse(status: 503, body: Array("overloaded".utf8))
         case .malformed(let error): HTTPResponse(status: error.status, body: Array(error.code.utf8))
         }
     }
@@ -230,16 +231,18 @@ func withServer<Result>(
         }
     }
 
-    @Test func connectionsBeyondTheLimitAreClosed() async throws {
-        try await withServer(HTTPServerConfiguration(maxConnections: 1)) { server, _ in
+    @Test func connectionsBeyondTheLimitAreClosedWhenNoneIsIdleOrSilent() async throws {
+        try await withServer(HTTPServerConfiguration(maxConnections: 1)) { server, responder in
             let first = try LoopbackClient(server.address)
-            try await first.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try await first.readResponse().status == 200)
+            try await first.send("GET /gate HTTP/1.1\r\nHost: x\r\n\r\n")
+            await responder.gate.entered.wait()
             let second = try LoopbackClient(server.address)
             let rejected = try await second.readResponse()
             #expect(rejected.status == 503)
             #expect(rejected.header("Connection") == "close")
             #expect(try await second.isClosedByPeer())
+            responder.gate.open()
+            #expect(try await first.readResponse().status == 200)
         }
     }
 

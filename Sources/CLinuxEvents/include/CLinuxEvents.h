@@ -23,6 +23,9 @@ int cle_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
 /// epoll_wait into parallel arrays (at most 512 events); returns the count or -1.
 int cle_epoll_wait(int epfd, uint32_t *events, uint64_t *tokens, int max, int timeout_ms);
 
+/// glibc's malloc_trim(0): returns free heap memory to the system (a no-op elsewhere).
+void cle_malloc_trim(void);
+
 /// A non-blocking, close-on-exec eventfd; signal adds 1, drain resets it.
 int cle_eventfd_create(void);
 void cle_eventfd_signal(int fd);
