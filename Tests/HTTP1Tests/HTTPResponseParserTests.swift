@@ -91,10 +91,12 @@ import Testing
     @Test func interimResponsesAreBoundedInNumber() {
         let interim = "HTTP/1.1 102 Processing\r\n\r\n"
         let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-        let atLimit = parseResponse(Array((String(repeating: interim, count: 3) + answer).utf8), limits: HTTPResponseLimits(maxInterimResponses: 3))
+        let atLimit = parseResponse(
+            Array((String(repeating: interim, count: 3) + answer).utf8), limits: HTTPResponseLimits(maxInterimResponses: 3))
         #expect(atLimit.interims.count == 3)
         #expect(atLimit.response?.body == Array("ok".utf8))
-        let overLimit = parseResponse(Array((String(repeating: interim, count: 4) + answer).utf8), limits: HTTPResponseLimits(maxInterimResponses: 3))
+        let overLimit = parseResponse(
+            Array((String(repeating: interim, count: 4) + answer).utf8), limits: HTTPResponseLimits(maxInterimResponses: 3))
         #expect(overLimit.error == .tooManyInterimResponses)
         #expect(overLimit.response == nil)
     }
@@ -480,13 +482,39 @@ import Testing
         #expect(try parser.next() == parseResponse(input).events.first)
     }
 
+    /// Each input fails on bytes that hold a marker; the error (its message, description and
+    /// reflection) must not repeat it, so nothing the upstream sent reaches a log or an answer.
+    static let failingInputsWithMarker: [(String, HTTPResponseParseError)] = [
+        ("HTTP/1.1 2Z9QX OK\r\n\r\n", .invalidStatusLine),
+        ("HTTP/9.9 200 ZQX\r\n\r\n", .unsupportedVersion),
+        ("HTTP/1.1 200 OK\r\nX-ZQX\u{1}: v\r\n\r\n", .invalidHeaderName),
+        ("HTTP/1.1 200 OK\r\nX-A: ZQX\u{7F}\r\n\r\n", .invalidHeaderValue),
+        ("HTTP/1.1 200 OK\r\nX-A: 1\r\n ZQX\r\n\r\n", .obsoleteLineFolding),
+        ("HTTP/1.1 200 OK\r\nContent-Length: ZQX\r\n\r\n", .invalidContentLength),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: ZQX, chunked\r\n\r\n", .unsupportedTransferEncoding),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZQX\r\n", .invalidChunkSize),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nZQXZ\r\n", .missingChunkDataCRLF),
+    ]
+
     @Test func messagesAreShortAndCarryNoMessageBytes() {
-        let errors: [HTTPResponseParseError] = [
-            .noResponse, .truncated, .invalidStatusLine, .invalidHeaderValue, .bodyTooLarge,
-            .missingChunkDataCRLF,
+        let all: [HTTPResponseParseError] = [
+            .noResponse, .truncated, .invalidStatusLine, .unsupportedVersion, .invalidStatus, .unexpectedSwitchingProtocols,
+            .invalidHeaderName, .invalidHeaderValue, .obsoleteLineFolding, .bareLineFeedOrCarriageReturn, .invalidContentLength,
+            .conflictingContentLength, .contentLengthWithTransferEncoding, .unsupportedTransferEncoding, .transferEncodingInHTTP10,
+            .invalidChunkSize, .invalidChunkExtension, .missingChunkDataCRLF, .headerTooLarge, .tooManyHeaders, .bodyTooLarge,
+            .tooManyInterimResponses,
         ]
-        for error in errors {
-            #expect(!error.message.isEmpty && error.message.count < 80)
+        for error in all {
+            #expect(!error.message.isEmpty && error.message.count < 80, "\(error)")
+        }
+        #expect(Set(all.map(\.message)).count == all.count, "each error has its own message")
+        for (input, expected) in Self.failingInputsWithMarker {
+            let outcome = parseResponse(bytes(input))
+            let error = outcome.error
+            #expect(error == expected, "\(input.debugDescription)")
+            for text in [error?.message ?? "", "\(String(describing: error))", String(reflecting: error)] {
+                #expect(!text.contains("ZQX"), "\(input.debugDescription) → \(text)")
+            }
         }
     }
 

@@ -192,9 +192,19 @@ func withServer<Result>(
     }
 
     @Test func idleConnectionIsClosedSilently() async throws {
-        try await withServer(HTTPServerConfiguration(idleTimeout: 0.2)) { server, _ in
+        // The server's only loop is held until the request is on the socket, so the connection
+        // starts (and its 0.2 s idle timer with it) only once the request is there: connect and
+        // send cannot race the timer however loaded the machine is.
+        let loops = try EventLoopGroup(count: 1)
+        let held = BlockingGate()
+        let server = HTTPServer(
+            listener: try Listener(address: .tcp(host: "127.0.0.1", port: 0)), configuration: HTTPServerConfiguration(idleTimeout: 0.2),
+            loops: loops, responder: EchoResponder())
+        try await withStartedServer(server) { server in
+            loops.loops[0].execute { held.wait() }
             let client = try LoopbackClient(server.address)
             try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            held.open()
             #expect(try await client.readResponse().status == 200)
             #expect(try await client.isClosedByPeer())
         }

@@ -54,10 +54,12 @@ public final class FakeFreedomPay: AsyncHTTPResponder {
                 HTTPHeader(name: "x-datetime", value: "2025-06-20T07:13:31Z"),
                 HTTPHeader(name: "Content-Type", value: "application/json"),
             ],
-            body: Array(
-                #"{"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab","amount":100,"refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}}"#
-                    .utf8))
+            body: Array(Self.refundAnswer.utf8))
     }
+
+    /// The body of every signed request's answer, byte for byte.
+    public static let refundAnswer =
+        #"{"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab","amount":100,"refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}}"#
 
     public func response(for failure: HTTPServerFailure) -> HTTPResponse { HTTPResponse(status: 400) }
 

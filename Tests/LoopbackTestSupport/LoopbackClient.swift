@@ -1,8 +1,9 @@
 import Foundation
 import HTTP1
 import SocketLoop
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A response as a test client read it off the wire.
@@ -27,12 +28,38 @@ public final class LoopbackClient: @unchecked Sendable {
     private let queue = DispatchQueue(label: "loopback client")
     private var buffer: [UInt8] = []
 
-    public init(_ address: ListenAddress, timeoutSeconds: Int = 10) throws {
+    public init(_ address: ListenAddress, timeoutSeconds: Int = 30) throws {
         do {
             fd = try BlockingClientSocket.connect(to: address, timeoutSeconds: timeoutSeconds)
         } catch {
             throw LoopbackClientError("\(error)")
         }
+    }
+
+    /// A TCP client whose receive buffer is capped at `receiveBufferBytes` before it connects
+    /// (SO_RCVBUF, which also turns off autotuning and so bounds the window it offers): for a
+    /// client that reads nothing and must make the server's writes back up.
+    public init(tcpPort port: UInt16, receiveBufferBytes: Int32, timeoutSeconds: Int = 30) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw LoopbackClientError("socket: errno \(errno)") }
+        var size = receiveBufferBytes
+        var limit = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw LoopbackClientError("connect to 127.0.0.1:\(port): errno \(error)")
+        }
+        self.fd = fd
     }
 
     deinit { Glibc.close(fd) }
@@ -104,7 +131,10 @@ public final class LoopbackClient: @unchecked Sendable {
         var byte: UInt8 = 0
         let n = recv(fd, &byte, 1, 0)
         if n == 0 { return true }
-        if n > 0 { buffer.append(byte); return false }
+        if n > 0 {
+            buffer.append(byte)
+            return false
+        }
         if errno == ECONNRESET { return true }
         throw LoopbackClientError("recv: errno \(errno)")
     }

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A request as the test server read it off the socket.
@@ -75,6 +76,27 @@ public final class TestConnection: @unchecked Sendable {
         close()
     }
 
+    /// Half close (FIN) without closing: the peer reads EOF, and this side can still read
+    /// until the peer closes in turn.
+    public func shutdownOutput() {
+        guard !closed else { return }
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Blocks until bytes or an EOF can be read, consuming nothing.
+    public func waitUntilReadable() {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while poll(&entry, 1, -1) < 0 && errno == EINTR {}
+    }
+
+    /// The bytes waiting to be read, left in place (MSG_PEEK): a later close with them
+    /// unread is an abortive one (RST), as when a server closes as a request arrives.
+    public func peek() -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_PEEK)) }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
     public func readSome() -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -87,6 +109,8 @@ public final class TestConnection: @unchecked Sendable {
 public final class BlockingGate: @unchecked Sendable {
     private let condition = NSCondition()
     private var isOpen = false
+
+    public init() {}
 
     public func wait() {
         condition.lock()
@@ -141,12 +165,14 @@ public final class TestServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public var requests: [ReceivedRequest] {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         return _requests
     }
 
     public var connectionCount: Int {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         return _connections
     }
 
@@ -186,7 +212,10 @@ public final class TestServer: @unchecked Sendable {
             let head = Array(buffer[..<(headEnd + 4)])
             let length = Self.contentLength(head)
             while buffer.count < head.count + length {
-                guard let more = connection.readSome() else { connection.close(); return }
+                guard let more = connection.readSome() else {
+                    connection.close()
+                    return
+                }
                 buffer += more
             }
             let body = Array(buffer[head.count..<(head.count + length)])

@@ -102,7 +102,27 @@ import Testing
         }
     }
 
-    @Test func failuresAreWarningsAndUnknownPathsAndTraceIDsAreLogged() async throws {
+    @Test func requestsInFlightIsOneWhileTheUpstreamHoldsARefundAndZeroOnceAnswered() async throws {
+        try await withFakeFreedomPay { upstream, fake in
+            fake.holdRequests.withLock { $0 = true }
+            defer { fake.release.open() }
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let gauge = "\nfreedompay_sidecar_requests_in_flight "
+                #expect(try await get("/metrics", from: sidecar).bodyText.contains(gauge + "0\n"))
+                let client = try LoopbackClient(sidecar.address)
+                try await client.send(refundRequest())
+                await fake.arrived.wait()  // the refund is inside the sidecar, waiting for its answer
+                let during = try await get("/metrics", from: sidecar).bodyText
+                #expect(during.contains(gauge + "1\n"), "one refund is being answered")
+                fake.release.open()
+                #expect(try await client.readResponse().status == 200)
+                // The gauge is lowered before the answer is written (ProxyResponder.finish).
+                #expect(try await get("/metrics", from: sidecar).bodyText.contains(gauge + "0\n"))
+            }
+        }
+    }
+
+    @Test func upstreamFailuresAreWarningsWithTraceIDsAndA404StaysBelowWarning() async throws {
         let logs = LogCapture(level: .warning)
         let refusing = try RefusingPort()
         try await withSidecar(upstream: "http://127.0.0.1:\(refusing.port)", logs: logs) { sidecar in
@@ -118,6 +138,8 @@ import Testing
             // At warning level only the two 5xx lines are written; the 404 is info.
             let lines = try logs.objects().filter { $0["message"] as? String == "request" }
             #expect(lines.count == 2)
+            #expect(lines.map { $0["status"] as? Int } == [502, 502], "the 404 is not written at warning level")
+            #expect(!logs.all.contains { $0.contains("/v5/nope") })
             let first = try #require(lines.first)
             #expect(first["level"] as? String == "warning")
             #expect(first["error"] as? String == "upstream_unreachable")

@@ -79,13 +79,17 @@ import Testing
         try validateConfiguration(configuration)
     }
 
+    /// Each bad file is refused with a reason that names what is wrong in it.
     @Test(arguments: [
-        #"{"lisen":"127.0.0.1:1"}"#, #"{"alg":"none"}"#, #"{"upstreamTimeoutSeconds":"10"}"#, #"{"logLevel":"loud"}"#,
-        #"{"routes":[]}"#, #"{"maxConnections":1e300}"#, #"{"routes":[{"path":"/x"}]}"#, #"{"unixSocketMode":"999"}"#, "[1]",
+        (#"{"lisen":"127.0.0.1:1"}"#, "lisen"), (#"{"alg":"none"}"#, "alg"),
+        (#"{"upstreamTimeoutSeconds":"10"}"#, "upstreamTimeoutSeconds"), (#"{"logLevel":"loud"}"#, "logLevel"),
+        (#"{"routes":[]}"#, "routes"), (#"{"maxConnections":1e300}"#, "maxConnections"),
+        (#"{"routes":[{"path":"/x"}]}"#, "routes"), (#"{"unixSocketMode":"999"}"#, "unixSocketMode"), ("[1]", "not a JSON object"),
     ])
-    func invalidFilesAreRefused(_ json: String) throws {
+    func invalidFilesAreRefusedNamingTheProblem(_ json: String, _ named: String) throws {
         let path = try writeConfig(json)
-        #expect(throws: StartupError.self) { try ConfigurationLoader.load(arguments: ["--config", path], environment: [:]) }
+        let error = #expect(throws: StartupError.self) { try ConfigurationLoader.load(arguments: ["--config", path], environment: [:]) }
+        #expect(error?.description.contains(named) == true, "\(error?.description ?? "no error")")
     }
 
     @Test func shippedExamplesParse() throws {

@@ -29,16 +29,6 @@ private func sendExpectingError(_ client: HTTPUpstreamClient, _ request: Upstrea
     }
 }
 
-/// Polls `condition` cooperatively (no sleeping) for up to 10 s.
-private func waitUntil(_ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        if ContinuousClock.now > deadline { return false }
-        await Task.yield()
-    }
-    return true
-}
-
 private let refundBody = Array(#"{"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab","amount":100}"#.utf8)
 
 /// What Freedom Pay answers to a refund, near enough.
@@ -183,7 +173,7 @@ struct HTTPUpstreamClientTLSTests {
                     #expect(first.status == 200)
                     // The client's idle timer closes the connection with a close_notify, upon
                     // which the server's connection ends.
-                    #expect(await waitUntil { server.openConnectionCount == 0 })
+                    await server.waitUntilNoConnectionIsOpen()
                     let second = try await client.send(refund(port: server.port))
                     #expect(second.status == 200)
 

@@ -2,7 +2,9 @@ import Foundation
 import HTTP1
 import LoopbackTestSupport
 import SocketLoop
+import Synchronization
 import Testing
+
 @testable import Upstream
 
 /// A client on its own single event loop, so that its connection and queue limits are exact.
@@ -38,7 +40,8 @@ private func sendExpectingError(_ client: HTTPUpstreamClient, _ request: Upstrea
 struct HTTPUpstreamClientTests {
     @Test("status, headers and body pass through; repeated fields stay repeated and in order; no retry", arguments: [404, 503])
     func passThrough(status: Int) async throws {
-        let raw = "HTTP/1.1 \(status) Whatever\r\n"
+        let raw =
+            "HTTP/1.1 \(status) Whatever\r\n"
             + "Content-Type: application/json\r\n"
             + "Set-Cookie: a=1; Path=/\r\n"
             + "X-Spaced: \t inner  value \t\r\n"
@@ -55,14 +58,15 @@ struct HTTPUpstreamClientTests {
         let response = try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/status"))
 
         #expect(response.status == status)
-        #expect(response.headers == [
-            HTTPHeader(name: "Content-Type", value: "application/json"),
-            HTTPHeader(name: "Set-Cookie", value: "a=1; Path=/"),
-            HTTPHeader(name: "X-Spaced", value: "inner  value"),
-            HTTPHeader(name: "set-cookie", value: "b=2"),
-            HTTPHeader(name: "X-Empty", value: ""),
-            HTTPHeader(name: "Content-Length", value: "13"),
-        ])
+        #expect(
+            response.headers == [
+                HTTPHeader(name: "Content-Type", value: "application/json"),
+                HTTPHeader(name: "Set-Cookie", value: "a=1; Path=/"),
+                HTTPHeader(name: "X-Spaced", value: "inner  value"),
+                HTTPHeader(name: "set-cookie", value: "b=2"),
+                HTTPHeader(name: "X-Empty", value: ""),
+                HTTPHeader(name: "Content-Length", value: "13"),
+            ])
         #expect(response.body == Array("{\"error\":\"x\"}".utf8))
         #expect(response.attempts == 1)
         #expect(server.requests.count == 1)
@@ -71,7 +75,8 @@ struct HTTPUpstreamClientTests {
 
     @Test("interim 1xx blocks are dropped, only the final header block is returned")
     func interimResponseDiscarded() async throws {
-        let raw = "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n"
+        let raw =
+            "HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n"
             + "HTTP/1.1 201 Created\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok"
         let server = try TestServer(handler: answering(raw))
         defer { server.stop() }
@@ -81,10 +86,11 @@ struct HTTPUpstreamClientTests {
         let response = try await client.send(UpstreamRequest(method: "POST", url: server.baseURL + "/", body: Array("{}".utf8)))
 
         #expect(response.status == 201)
-        #expect(response.headers == [
-            HTTPHeader(name: "X-Final", value: "yes"),
-            HTTPHeader(name: "Content-Length", value: "2"),
-        ])
+        #expect(
+            response.headers == [
+                HTTPHeader(name: "X-Final", value: "yes"),
+                HTTPHeader(name: "Content-Length", value: "2"),
+            ])
         #expect(response.body == Array("ok".utf8))
     }
 
@@ -101,10 +107,11 @@ struct HTTPUpstreamClientTests {
         let client = try makeClient()
         defer { client.shutdown() }
 
-        let response = try await client.send(UpstreamRequest(
-            method: "GET", url: server.baseURL + "/",
-            headers: [HTTPHeader(name: "Accept-Encoding", value: "gzip")]
-        ))
+        let response = try await client.send(
+            UpstreamRequest(
+                method: "GET", url: server.baseURL + "/",
+                headers: [HTTPHeader(name: "Accept-Encoding", value: "gzip")]
+            ))
 
         #expect(response.status == 200)
         #expect(response.body == gzip)
@@ -133,7 +140,7 @@ struct HTTPUpstreamClientTests {
         #expect(server.requests.count == 1)
     }
 
-        @Test("request line, headers and a 4 KiB or 2 MiB body arrive byte for byte, without Expect", arguments: [4096, 2 << 20])
+    @Test("request line, headers and a 4 KiB or 2 MiB body arrive byte for byte, without Expect", arguments: [4096, 2 << 20])
     func requestArrivesExactly(bodySize: Int) async throws {
         let server = try TestServer(handler: answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
         defer { server.stop() }
@@ -151,9 +158,10 @@ struct HTTPUpstreamClientTests {
             HTTPHeader(name: "Accept", value: "application/json"),
         ]
 
-        let response = try await client.send(UpstreamRequest(
-            method: "POST", url: server.baseURL + "/v5/refund?order=1", headers: headers, body: body
-        ))
+        let response = try await client.send(
+            UpstreamRequest(
+                method: "POST", url: server.baseURL + "/v5/refund?order=1", headers: headers, body: body
+            ))
 
         #expect(response.status == 200)
         let received = try #require(server.requests.first)
@@ -168,16 +176,17 @@ struct HTTPUpstreamClientTests {
         let callerLines = received.headerLines.filter { line in
             !line.lowercased().hasPrefix("host:") && !line.lowercased().hasPrefix("content-length:")
         }
-        #expect(callerLines == [
-            "Content-Type: application/json",
-            "X-Signature: eyJhbGciOiJIUzI1NiJ9..c2ln",
-            "token: abc==",
-            "X-Repeated: one",
-            "X-Repeated: two",
-            "X-Blank:",
-            "User-Agent: freedompay-sidecar/1",
-            "Accept: application/json",
-        ])
+        #expect(
+            callerLines == [
+                "Content-Type: application/json",
+                "X-Signature: eyJhbGciOiJIUzI1NiJ9..c2ln",
+                "token: abc==",
+                "X-Repeated: one",
+                "X-Repeated: two",
+                "X-Blank:",
+                "User-Agent: freedompay-sidecar/1",
+                "Accept: application/json",
+            ])
     }
 
     @Test("the client adds no Accept, User-Agent or Content-Type of its own; framing fields are the client's")
@@ -188,11 +197,12 @@ struct HTTPUpstreamClientTests {
         defer { client.shutdown() }
 
         _ = try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/a"))
-        _ = try await client.send(UpstreamRequest(
-            method: "PUT", url: server.baseURL + "/b",
-            headers: [HTTPHeader(name: "Content-Length", value: "999"), HTTPHeader(name: "Expect", value: "100-continue")],
-            body: Array("xyz".utf8)
-        ))
+        _ = try await client.send(
+            UpstreamRequest(
+                method: "PUT", url: server.baseURL + "/b",
+                headers: [HTTPHeader(name: "Content-Length", value: "999"), HTTPHeader(name: "Expect", value: "100-continue")],
+                body: Array("xyz".utf8)
+            ))
 
         let requests = server.requests
         try #require(requests.count == 2)
@@ -360,11 +370,13 @@ struct HTTPUpstreamClientTests {
         #expect(server.connectionCount == 1)
     }
 
-    @Test("a body larger than maxResponseBytes is .brokenResponse; exactly the limit is fine",
-          arguments: [(2048, false), (2048, true), (1024, false), (1024, true)])
+    @Test(
+        "a body larger than maxResponseBytes is .brokenResponse; exactly the limit is fine",
+        arguments: [(2048, false), (2048, true), (1024, false), (1024, true)])
     func responseTooLarge(size: Int, chunked: Bool) async throws {
         let body = String(repeating: "y", count: size)
-        let raw = chunked
+        let raw =
+            chunked
             ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "200\r\n\(body.prefix(512))\r\n" + "\(String(size - 512, radix: 16))\r\n\(body.dropFirst(512))\r\n0\r\n\r\n"
             : "HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\r\n\(body)"
@@ -421,28 +433,39 @@ struct HTTPUpstreamClientTests {
             return true
         })
         defer { server.stop() }
-        let client = try makeClient {
-            $0.maxConcurrentRequests = 1
-            $0.maxQueuedRequests = 2
-        }
+        let loops = try EventLoopGroup(count: 1)
+        let loop = loops.loops[0]
+        var configuration = UpstreamClientConfiguration(connectTimeout: 5, totalTimeout: 10)
+        configuration.maxConcurrentRequests = 1
+        configuration.maxQueuedRequests = 2
+        let client = try HTTPUpstreamClient(configuration: configuration, loops: loops)
         defer { client.shutdown() }
 
-        let first = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/1")) }
+        let first = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/1"), on: loop) }
         await server.waitForRequests(1)
-        let second = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/2")) }
-        try #require(await waitUntil { client.queuedRequests == 1 })
-        let third = Task { try await client.send(UpstreamRequest(method: "GET", url: server.baseURL + "/3")) }
-        try #require(await waitUntil { client.queuedRequests == 2 })
-
-        let error = await sendExpectingError(client, UpstreamRequest(method: "GET", url: server.baseURL + "/4"))
-        #expect(error == .overloaded)
+        // Three more, submitted in one turn of the client's loop, so in this order: /2 and /3
+        // fill the queue, /4 finds it full and fails with .overloaded.
+        let outcomes = QueueOutcomes()
+        loop.execute {
+            for path in ["/2", "/3", "/4"] {
+                client.send(UpstreamRequest(method: "GET", url: server.baseURL + path), on: loop) { result, _ in
+                    outcomes.record(path, result)
+                }
+            }
+            outcomes.queuedAfterSubmitting.withLock { $0 = client.queuedRequests }
+        }
+        await outcomes.fourthDone.wait()
+        #expect(outcomes.result("/4").map { if case .failure(.overloaded) = $0 { true } else { false } } == true)
         // Only the running transfer reached the server; two wait in this client's queue.
         #expect(server.requests.count == 1)
         #expect(client.queuedRequests == 2)
 
         server.gate.open()
-        for task in [first, second, third] {
-            #expect(try await task.value.status == 200)
+        #expect(try await first.value.status == 200)
+        await outcomes.allDone.wait()
+        #expect(outcomes.queuedAfterSubmitting.withLock { $0 } == 2)
+        for path in ["/2", "/3"] {
+            #expect((try? outcomes.result(path)?.get())?.status == 200, "\(path)")
         }
         #expect(server.requests.map(\.requestLine) == ["GET /1 HTTP/1.1", "GET /2 HTTP/1.1", "GET /3 HTTP/1.1"])
     }
@@ -513,16 +536,6 @@ struct HTTPUpstreamClientTests {
     }
 }
 
-/// Polls `condition` cooperatively (no sleeping) for up to 10 s.
-private func waitUntil(_ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(10)
-    while !condition() {
-        if ContinuousClock.now > deadline { return false }
-        await Task.yield()
-    }
-    return true
-}
-
 extension TestConnection {
     func gateWaitThenClose() {
         gate.wait()
@@ -533,4 +546,23 @@ extension TestConnection {
         gate.wait()
         write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     }
+}
+
+/// What the queued requests of `queueing` ended with; the latches open on the loop.
+private final class QueueOutcomes: Sendable {
+    private let results = Mutex<[String: Result<UpstreamResponse, UpstreamError>]>([:])
+    let queuedAfterSubmitting = Mutex(-1)
+    let fourthDone = Latch()
+    let allDone = Latch()
+
+    func record(_ path: String, _ result: Result<UpstreamResponse, UpstreamError>) {
+        let count = results.withLock { results in
+            results[path] = result
+            return results.count
+        }
+        if path == "/4" { fourthDone.open() }
+        if count == 3 { allDone.open() }
+    }
+
+    func result(_ path: String) -> Result<UpstreamResponse, UpstreamError>? { results.withLock { $0[path] } }
 }
