@@ -204,7 +204,7 @@ import Testing
     /// The pairs of the README's order that `checksRunInTheDocumentedOrder` does not reach:
     /// each request fails two adjacent checks, and the earlier one answers. A fresh connection
     /// per case, since some of these answers close it.
-    @Test func theChecksBefore415RunInTheDocumentedOrder() async throws {
+    @Test func theOtherAdjacentChecksRunInTheDocumentedOrder() async throws {
         try await withFakeFreedomPay { upstream, fake in
             try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
                 let cases: [(String, Int, String)] = [
@@ -223,6 +223,8 @@ import Testing
                     ("POST /v5/g2g/edit HTTP/1.1\r\nContent-Type: text/plain\r\n\r\n", 400, "invalid_request"),
                     // 411 before 415.
                     ("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\r\n", 411, "length_required"),
+                    // A repeated X-Action before 403 (neither is allowed on the default route).
+                    (post(headers: "X-Action: gateway.payment.reverse\r\nX-Action: gateway.payment.reverse\r\n"), 400, "invalid_request"),
                 ]
                 for (request, status, code) in cases {
                     let client = try LoopbackClient(sidecar.address)
