@@ -239,7 +239,7 @@ import Testing
     }
 
     /// A body over `maxBufferedBodyBytes` is refused when its head arrives, before routing:
-    /// 503 `overloaded` comes before 404 (and so before every later check).
+    /// 503 `overloaded` comes before 404 (and so before every later check), after 413.
     @Test func theBodyBudgetIsCheckedBeforeTheRoute() async throws {
         try await withSidecar(upstream: "sandbox", configure: { $0.maxBufferedBodyBytes = 16 }) { sidecar in
             let client = try LoopbackClient(sidecar.address)
@@ -248,6 +248,14 @@ import Testing
             let response = try await client.readResponse()
             #expect(response.status == 503)
             #expect(response.header("X-Sidecar-Error") == "overloaded")
+            // A body over maxBodyBytes is a 413 before the budget is consulted.
+            let large = try LoopbackClient(sidecar.address)
+            try await large.send(
+                "POST /v5/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 70000\r\n\r\n"
+            )
+            let tooLarge = try await large.readResponse()
+            #expect(tooLarge.status == 413)
+            #expect(tooLarge.header("X-Sidecar-Error") == "body_too_large")
         }
     }
 
