@@ -241,7 +241,8 @@ import Testing
     /// A body over `maxBufferedBodyBytes` is refused when its head arrives, before routing:
     /// 503 `overloaded` comes before 404 (and so before every later check), after 413.
     @Test func theBodyBudgetIsCheckedBeforeTheRoute() async throws {
-        try await withSidecar(upstream: "sandbox", configure: { $0.maxBufferedBodyBytes = 16 }) { sidecar in
+        let smallBudget: (inout SidecarConfiguration) -> Void = { $0.maxBufferedBodyBytes = 16 }
+        try await withSidecar(upstream: "sandbox", configure: smallBudget) { sidecar in
             let client = try LoopbackClient(sidecar.address)
             try await client.send(
                 "POST /v5/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 40\r\n\r\n")
