@@ -37,13 +37,16 @@ let package = Package(
         .target(name: "Upstream", dependencies: ["COpenSSL", "HTTP1", "SocketLoop"]),
         // The strict JSON parser and the compact writer, shared by the sidecar and the sandbox.
         .target(name: "JSONCore"),
+        // The Merchant API's pg_sig, its strict form reader and its small XML reader and writer.
+        .target(name: "MerchantAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The in-memory Freedom Pay g2g emulator: a second upstream, not part of the proxy.
-        .target(name: "Sandbox", dependencies: ["HTTP1", "HTTPServer", "FreedomPayJWS", "Upstream", "SocketLoop", "JSONCore"]),
+        .target(
+            name: "Sandbox", dependencies: ["HTTP1", "HTTPServer", "FreedomPayJWS", "Upstream", "SocketLoop", "JSONCore", "MerchantAPI"]),
         // Routes, policy, request ids, proxy, admin, config, logs, metrics.
         .target(
             name: "Sidecar",
             dependencies: [
-                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents", "JSONCore", "Sandbox",
+                "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "CLinuxEvents", "JSONCore", "Sandbox", "MerchantAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -72,7 +75,8 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTP1", "LoopbackTestSupport"]),
         // Runs the built executable as a real process: signals, key rotation, drain, CLI.
         .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),
-        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "Sandbox", "JSONCore", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport"]),
+        .testTarget(name: "SidecarTests", dependencies: ["Sidecar", "Sandbox", "JSONCore", "HTTP1", "HTTPServer", "SocketLoop", "FreedomPayJWS", "Upstream", "LoopbackTestSupport", "MerchantAPI"]),
+        .testTarget(name: "MerchantAPITests", dependencies: ["MerchantAPI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "JSONCore", "FreedomPayJWS", "HTTP1", "Upstream"]),
     ],
     swiftLanguageModes: [.v6]

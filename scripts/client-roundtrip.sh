@@ -12,7 +12,8 @@
 # get the original answer), a refused body (400 is final: no retry), and nothing listening
 # (gives up after 4 attempts). Then, beside each refund client, the same language's status
 # read (by order id) and clearing (twice with one key: one X-Request-Id, one answer), through
-# the sidecar with the gateway-full preset. A missing runtime is installed from Debian's packages
+# the sidecar with the gateway-full preset; and the Merchant API's init_payment.php examples
+# (curl, Python, PHP) through a sidecar with config/merchant-api.json and the sandbox. A missing runtime is installed from Debian's packages
 # (apt-get); one that cannot be is SKIPPED, by name, in the summary.
 set -euo pipefail
 
@@ -337,6 +338,52 @@ for lang in "${languages[@]}"; do
   expect "$lang" "gives up (exit 1) when nothing listens" [ "$(cat "$work/$lang-unreachable.rc")" = 1 ]
   expect "$lang" "3 retries (4 attempts) when nothing listens" \
     [ "$(grep -c '^attempt ' "$work/$lang-unreachable.out")" = 3 ]
+done
+
+# 5. The Merchant API: init_payment.php from curl, Python and PHP (no key in the app) through
+#    a second sidecar with config/merchant-api.json and the sandbox; each answer's pg_sig is
+#    checked again here, independently (hashlib, xml.etree); a refused amount is final.
+merchant_port="$(free_port)"
+merchant_admin="$(free_port)"
+while [[ "$merchant_admin" == "$merchant_port" ]]; do merchant_admin="$(free_port)"; done
+"$binary" serve --config "$root/config/merchant-api.json" --upstream sandbox --auth-id "$auth_id" \
+  --key-file "$key" --listen "127.0.0.1:$merchant_port" --admin-listen "127.0.0.1:$merchant_admin" \
+  >"$work/merchant-sidecar.log" 2>&1 &
+merchant_pid=$!
+pids+=("$merchant_pid")
+deadline=$((SECONDS + 20))
+until curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$merchant_admin/readyz" 2>/dev/null; do
+  kill -0 "$merchant_pid" 2>/dev/null || die "the Merchant API sidecar exited before it was ready"
+  ((SECONDS < deadline)) || die "the Merchant API sidecar was not ready within 20 s"
+  sleep 0.2
+done
+merchant_url="http://127.0.0.1:$merchant_port"
+answer_sig_ok() { # answer_sig_ok FILE: the XML answer's pg_sig, recomputed from the docs' rule
+  sed -n '/^<?xml/,$p' "$1" | python3 -c '
+import hashlib, sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read().encode())
+fields = [(c.tag, c.text or "") for c in root if c.tag != "pg_sig"]
+values = [v for _, v in sorted(fields, key=lambda f: f[0].encode())]
+secret = open(sys.argv[1], "rb").read().strip().decode()
+expected = hashlib.md5(";".join(["init_payment.php"] + values + [secret]).encode()).hexdigest()
+sys.exit(0 if root.findtext("pg_sig") == expected else 1)' "$key"
+}
+cmd_curl_init=("$examples/curl/init_payment.sh")
+[[ -n "$python_bin" ]] && cmd_python_init=("$python_bin" "$examples/python/init_payment.py")
+php_ok && cmd_php_init=(php "$examples/php/init_payment.php")
+for lang in curl python php; do
+  declare -p "cmd_${lang}_init" >/dev/null 2>&1 || { skip "$lang init_payment" "no $lang runtime"; continue; }
+  echo "== $lang, Merchant API init_payment.php"
+  run "${lang}_init" created "$merchant_url" "ci-$lang-$$" 2500.50 "Заказ ci-$lang"
+  sed 's/^/   /' "$work/${lang}_init-created.out"
+  expect "$lang" "init_payment exits 0" [ "$(cat "$work/${lang}_init-created.rc")" = 0 ]
+  expect "$lang" "init_payment answers HTTP 200" [ "$(field "$work/${lang}_init-created.out" HTTP)" = 200 ]
+  expect "$lang" "the sidecar verified the answer's pg_sig" \
+    [ "$(field "$work/${lang}_init-created.out" X-FreedomPay-Signature)" = verified ]
+  expect "$lang" "the answer's pg_sig verifies independently" answer_sig_ok "$work/${lang}_init-created.out"
+  run "${lang}_init" refused "$merchant_url" "ci-$lang-$$-0" 0 "zero"
+  expect "$lang" "an amount of 0 is a final 400" [ "$(field "$work/${lang}_init-refused.out" HTTP)" = 400 ]
+  expect "$lang" "a 400 is not retried" no_retries "$work/${lang}_init-refused.out"
 done
 
 # Every request the upstream saw carried a valid signature.

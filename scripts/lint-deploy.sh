@@ -67,7 +67,7 @@ checkov_run() {
 }
 
 k8s_manifests=()
-for f in deploy/kubernetes/*.yaml deploy/kubernetes/examples/*.yaml; do
+for f in deploy/kubernetes/*.yaml deploy/kubernetes/examples/*.yaml deploy/kubernetes/callbacks/*.yaml; do
   [[ "$(basename "$f")" == kustomization.yaml ]] && continue
   k8s_manifests+=("$f")
 done
@@ -131,6 +131,8 @@ if command -v kubectl >/dev/null; then
   # The default kustomization, and with each opt-in component (README, "Kubernetes").
   step "kustomize render: default" validate_kustomize_render 1.29.0
   step "kustomize render: + metrics" validate_kustomize_render 1.29.0 metrics
+  step "kustomize render: + callbacks" validate_kustomize_render 1.29.0 callbacks
+  step "kustomize render: + metrics + callbacks" validate_kustomize_render 1.29.0 metrics callbacks
   # No native sidecars before 1.29: the pre-1.29 component must validate on 1.28.
   step "kustomize render: + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 pre-1.29
   step "kustomize render: + metrics + pre-1.29 (on 1.28)" validate_kustomize_render 1.28.0 metrics pre-1.29

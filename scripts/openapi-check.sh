@@ -33,6 +33,8 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
 fi
 
 "$venv/bin/openapi-spec-validator" "$root/openapi.yaml"
+# The callback listener's own document (README, "Callbacks").
+"$venv/bin/openapi-spec-validator" "$root/openapi-callbacks.yaml"
 
 work="$(mktemp -d)"
 sidecar_pid=""
@@ -65,7 +67,16 @@ key="$work/merchant-key"
 (umask 077 && head -c 48 /dev/urandom >"$key")
 
 preset=()
-if [[ -f "$root/config/gateway-full.json" ]]; then
+if [[ -f "$root/config/gateway-full.json" && -f "$root/config/merchant-api.json" ]]; then
+  # Both presets' routes in one file, so that the Merchant API's paths are exercised too.
+  python3 - "$root/config/gateway-full.json" "$root/config/merchant-api.json" >"$work/routes.json" <<'PY'
+import json, sys
+gateway, merchant = (json.load(open(path)) for path in sys.argv[1:])
+print(json.dumps({"alg": gateway["alg"], "routes": gateway["routes"] + merchant["routes"]}))
+PY
+  preset=(--config "$work/routes.json")
+  echo "preset: config/gateway-full.json + config/merchant-api.json"
+elif [[ -f "$root/config/gateway-full.json" ]]; then
   preset=(--config "$root/config/gateway-full.json")
   echo "preset: config/gateway-full.json"
 else

@@ -7,7 +7,10 @@
 #      examples/ (curl, Python, Node, PHP, Go, Java; a runtime missing is installed from
 #      Debian's packages, or skipped by name) through the real sidecar (gateway-full preset)
 #      to an upstream that verifies every signature on its own, and through a front that
-#      loses answers, to prove they retry with the same key
+#      loses answers, to prove they retry with the same key; and the Merchant API's
+#      init_payment clients (curl, Python, PHP) against the sandbox
+#   3a. scripts/callback-roundtrip.sh: the callback handlers in examples/ (Python, Node)
+#      behind the real callback listener, driven by a client with its own pg_sig code
 #   3b. scripts/openapi-check.sh: openapi.yaml is valid OpenAPI 3.1, and schemathesis
 #      (PyPI, in a venv) finds no 5xx and no undescribed response from the sidecar
 #   4. scripts/lint-deploy.sh: hadolint, checkov, kubernetes-validate --strict, compose
@@ -20,7 +23,8 @@
 #   6. scripts/prove-runtime-image.sh: the Dockerfile's runtime stage built from Debian's
 #      packages (mmdebstrap), the binary run in it as 65532 with a read-only root: a
 #      refund through the sandbox, exit 0 on SIGTERM (needs root)
-#   7. a libFuzzer smoke run of each HTTP/1 parser target (scripts/fuzz.sh)
+#   7. a libFuzzer smoke run of each HTTP/1 parser target and of the Merchant API's XML
+#      reader (scripts/fuzz.sh)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,11 +38,14 @@ step "swift test"
 swift build --build-tests
 swift test
 
-step "verifying upstream unit tests"
+step "script unit tests (verifying upstream, pg_sig known answers pinned in Swift)"
 python3 -m unittest discover -s scripts/tests
 
 step "client round trip (examples/: curl, Python, Node, PHP, Go, Java)"
 scripts/client-roundtrip.sh .build/debug/freedompay-sidecar
+
+step "callback round trip (examples/: Python and Node callback handlers behind the callback listener)"
+scripts/callback-roundtrip.sh .build/debug/freedompay-sidecar
 
 step "OpenAPI: openapi-spec-validator, then schemathesis against the sidecar (sandbox upstream)"
 scripts/openapi-check.sh .build/debug/freedompay-sidecar
@@ -91,7 +98,7 @@ echo "the invoice preset signs the Invoice API example"
 step "runtime image proof (the Dockerfile's last stage from Debian's packages, no engine)"
 scripts/prove-runtime-image.sh .build/release/freedompay-sidecar --expect-version "$release_version"
 
-step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target)"
+step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target, the XML reader's included)"
 scripts/fuzz.sh 20000
 
 step "all checks passed"

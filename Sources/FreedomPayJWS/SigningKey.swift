@@ -50,6 +50,13 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
         }
     }
 
+    /// The raw secret of an HS* key (trimmed as loaded), for schemes that hash the secret
+    /// itself, such as the Merchant API's `pg_sig`; nil for RS256 and ES256. Never log it.
+    public var sharedSecret: [UInt8]? {
+        guard case .hmac(let key) = material else { return nil }
+        return key.withUnsafeBytes { Array($0) }
+    }
+
     /// The signature bytes over `input` (RFC 7518 §3: HMAC, RSASSA-PKCS1-v1_5, or ECDSA r||s).
     public func sign(_ input: [UInt8]) -> [UInt8] {
         switch material {

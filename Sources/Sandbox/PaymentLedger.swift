@@ -1,7 +1,8 @@
 import FoundationEssentials
 
-/// The sandbox's payments, by id. The sandbox has no create call: a payment id it has not
-/// seen before comes into being on first use, as
+/// The sandbox's payments, by id. A payment comes into being by create payment
+/// (`create(_:id:)`, one-step or two-step by the order's `auto_clearing`, with its amount and
+/// `order_id`), or, for a payment id the sandbox has not seen before, on first use, as
 ///
 /// - a **two-step** payment, authorized for 10000 and waiting for clearing or reverse, when
 ///   the id's first group is `00000002` ("2" for two-step), for example
@@ -36,6 +37,16 @@ public struct PaymentLedger: Sendable {
             : SandboxPayment.oneStep(id: id, amount: PaymentLedger.paymentAmount)
         payments[key] = payment
         return payment
+    }
+
+    /// The payment with this id if it exists; never creates one (the Merchant API's ids).
+    public func existing(_ id: String) -> SandboxPayment? {
+        payments[id.lowercased()]
+    }
+
+    /// Records a payment created by a call (the Merchant API's `init_payment.php`).
+    public mutating func add(_ payment: SandboxPayment) {
+        payments[payment.id.lowercased()] = payment
     }
 
     /// Creates payment `id` for `order`: one-step (paid) with `auto_clearing: true`, else

@@ -50,11 +50,14 @@ import Upstream
 /// - one clearing per payment; a refund is settled at once (its answer says "process" as in
 ///   the docs' example, later reads say "success"); new refund ids are random UUIDs.
 public final class SandboxEmulator: UpstreamClient {
-    private let signatureCheck: SandboxSignatureCheck
-    private let state = Mutex(State())
+    let signatureCheck: SandboxSignatureCheck
+    /// Shared by the g2g and the Merchant API emulation (`SandboxEmulator+MerchantAPI.swift`).
+    let state = Mutex(State())
 
-    private struct State {
+    struct State {
         var ledger = PaymentLedger()
+        /// The last Merchant API payment or refund number handed out.
+        var lastMerchantPaymentNumber = 4_567_000
         /// Every answer given after the signature verified, by its request id (lowercased).
         var responses: [String: UpstreamResponse] = [:]
     }
@@ -69,6 +72,7 @@ public final class SandboxEmulator: UpstreamClient {
 
     /// The answer to one request, as Freedom Pay would give it.
     public func handle(method: String, path: String, headers: [HTTPHeader], body: [UInt8]) -> UpstreamResponse {
+        if let script = MerchantSandboxScript(path: path) { return handleMerchantAPI(script, method: method, headers: headers, body: body) }
         guard method == "POST", let actions = SandboxOperation.actions[path] else {
             return SandboxAnswer.refusal(
                 SandboxRefusal(

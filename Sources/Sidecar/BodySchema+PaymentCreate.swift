@@ -1,8 +1,11 @@
 /// The closed schema of create payment (`POST /v5/g2g/create`), built from the one request
 /// body Freedom Pay publishes for it: the example in the Async API overview
-/// (https://docs.freedompay.kz/doc-650923, "Async API · Overview"; the .uz introduction
-/// https://docs.freedompay.uz/doc-833129 lists the same three URLs). The "create payment"
-/// page itself (https://docs.freedompay.kz/api-9587006) showed no field table or action name
+/// (https://docs.freedompay.kz/doc-650923, "Async API · Overview", and the .kg introduction
+/// https://docs.freedompay.kg/apidoc/project-747718/doc-832996, in two versions that differ
+/// only in the card's values; the .uz introduction https://docs.freedompay.uz/doc-833129
+/// lists the same three URLs). The "create payment" page itself
+/// (https://docs.freedompay.kz/api-9587005, where the menu marks "create payment" as the
+/// page shown) showed no field table or action name
 /// in the copies we could read, so every bound below is a strict choice, documented here and
 /// in the README ("Create payment"):
 ///

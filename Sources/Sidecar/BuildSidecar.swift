@@ -33,6 +33,7 @@ public func configurationProblems(_ configuration: SidecarConfiguration) -> [Str
     check { _ = try upstreamProxy(configuration) }
     check { try checkCABundle(configuration) }
     check { try checkPinsAndTLSVersion(configuration) }
+    problems += callbackProblems(configuration)
     return problems
 }
 
@@ -171,7 +172,8 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
         upstream: upstream, upstreamBaseURL: baseURL, metrics: metrics, logger: logger,
         userAgent: "freedompay-sidecar/\(Sidecar.version)", loops: loops,
         idempotencyRecord: IdempotencyRecord(
-            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))))
+            limit: configuration.idempotencyRecordLimit, maxAge: .milliseconds(Int64(configuration.idempotencyRecordMaxAge * 1000))),
+        rejectUnverifiedAnswers: configuration.rejectUnverifiedAnswers)
     let readiness = Readiness()
     let serverConfiguration = HTTPServerConfiguration(
         limits: configuration.limits, requestReadTimeout: configuration.headerTimeout,
@@ -190,10 +192,15 @@ public func buildSidecar(configuration: SidecarConfiguration, logger: Logger, up
             requestReadTimeout: configuration.headerTimeout, idleTimeout: configuration.idleTimeout,
             maxConnections: configuration.maxAdminConnections),
         loops: loops, bodyBudget: bodyBudget, responder: admin)
+    let callbacks = try buildCallbackServer(configuration: configuration, loops: loops, metrics: metrics, logger: logger)
     return Sidecar(
-        configuration: configuration, metrics: metrics, keyStore: keyStore, routeKeyStores: routeKeys.extra, readiness: readiness,
-        logger: logger,
-        proxyServer: proxyServer, adminServer: adminServer, upstream: upstream, onShutdown: shutdownUpstream)
+        configuration: configuration, metrics: metrics, keyStore: keyStore, routeKeyStores: routeKeys.extra + (callbacks?.keyStores ?? []),
+        readiness: readiness, logger: logger,
+        proxyServer: proxyServer, adminServer: adminServer, callbackServer: callbacks?.server, upstream: upstream,
+        onShutdown: { [callbacks, shutdownUpstream] in
+            shutdownUpstream()
+            callbacks?.shutdown()
+        })
 }
 
 /// The validated base URL. It may not carry a path: the JWS signs the route's path as

@@ -59,7 +59,8 @@ public enum ConfigurationLoader {
             }
         }
         resolveRouteKeys(&loaded, environment: environment)
-        loaded.errors += EnvironmentNames.unknown(in: environment, routes: loaded.configuration.routes)
+        resolveCallbackKeys(&loaded, environment: environment)
+        loaded.errors += EnvironmentNames.unknown(in: environment, routes: loaded.configuration.routes, callbacks: loaded.configuration.callbacks)
         return loaded
     }
 
@@ -76,6 +77,20 @@ public enum ConfigurationLoader {
             routes[index].credentials.key = .variable(name: name, Array(value.utf8))
         }
         loaded.configuration.routes = RouteTable(routes)
+    }
+
+    /// A callback's `keyEnv` is read the same way.
+    static func resolveCallbackKeys(_ loaded: inout LoadedConfiguration, environment: [String: String]) {
+        for index in loaded.configuration.callbacks.indices {
+            let callback = loaded.configuration.callbacks[index]
+            guard case .variable(let name, _)? = callback.credentials.key else { continue }
+            guard let value = environment[name], !value.isEmpty else {
+                loaded.errors.append(
+                    "config file \(loaded.configFile ?? ""): 'callbacks': callback \(callback.path): keyEnv \(name) is not set")
+                continue
+            }
+            loaded.configuration.callbacks[index].credentials.key = .variable(name: name, Array(value.utf8))
+        }
     }
 
     /// `read`, throwing all of its errors as one.

@@ -30,6 +30,9 @@ public struct ConfigurationReport: Sendable {
         for route in configuration.routes.routes {
             lines.append("route \(route.path): \(route.description)")
         }
+        for callback in configuration.callbacks {
+            lines.append("callback \(callback.path): \(callback.description)")
+        }
         errors = loaded.errors + configurationProblems(configuration)
         warnings = ConfigurationReport.warnings(configuration, environment: environment)
     }

@@ -7,11 +7,11 @@ enum EnvironmentNames {
     /// One error per unknown name, with a did-you-mean when a known name is close. Not
     /// errors: a route's `keyEnv`, and the service-link variables Kubernetes injects for a
     /// Service whose name starts with `freedompay` (`isServiceLink`).
-    static func unknown(in environment: [String: String], routes: RouteTable) -> [String] {
+    static func unknown(in environment: [String: String], routes: RouteTable, callbacks: [CallbackRoute] = []) -> [String] {
         let known = Set(Setting.all.compactMap(\.environment))
         var allowed = known
-        for route in routes.routes {
-            if case .variable(let name, _)? = route.credentials.key { allowed.insert(name) }
+        for credentials in routes.routes.map(\.credentials) + callbacks.map(\.credentials) {
+            if case .variable(let name, _)? = credentials.key { allowed.insert(name) }
         }
         return environment.keys.sorted().compactMap { name in
             guard name.hasPrefix(prefix), !allowed.contains(name), !isServiceLink(name, value: environment[name] ?? "") else { return nil }

@@ -58,6 +58,8 @@ servers:
 tags:
   - name: gateway
     description: Freedom Pay Gateway v5 operations, signed and forwarded
+  - name: merchant-api
+    description: Freedom Pay Merchant API scripts, signed with pg_sig (forms in, XML answers out)
 paths:
   /v5/g2g/edit:
     post:
@@ -315,6 +317,378 @@ paths:
           $ref: '#/components/responses/Status505'
         default:
           $ref: '#/components/responses/FreedomPayAnswer'
+  /init_payment.php:
+    post:
+      operationId: merchantInitPayment
+      tags: [merchant-api]
+      summary: 'Create a payment (payment page): money-moving (preset merchant-api)'
+      description: |
+        Merchant API script signed with `pg_sig` (README "Merchant API"). Needs the
+        `merchant-api` preset; otherwise a 404 `unknown_route`. Send the script's fields
+        without `pg_merchant_id`, `pg_salt` and `pg_sig`: the sidecar adds them after the
+        caller's fields. Refused with 400 `invalid_body`: repeated names, names with `.` or a
+        space, invalid percent-encoding or UTF-8, control characters, a `;` in a value, an
+        own `pg_sig`, a value over its documented length, and on money-moving scripts an
+        unknown `pg_` field or an amount that is not a plain decimal > 0 with at most two
+        fraction digits, at most 99999999. Answers `pg_payment_id` and `pg_redirect_url` (the payment page). No request id: a retry after an unknown outcome may create a second payment; check with get_status3.php by `pg_order_id` first.
+      parameters:
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+            example: 'pg_order_id=23&pg_amount=25&pg_description=test'
+          multipart/form-data:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+      responses:
+        '200':
+          $ref: '#/components/responses/MerchantAPIAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/MerchantAPIAnswer'
+  /get_status3.php:
+    post:
+      operationId: merchantStatus
+      tags: [merchant-api]
+      summary: 'Payment status: read-only (preset merchant-api)'
+      description: |
+        Merchant API script signed with `pg_sig` (README "Merchant API"). Needs the
+        `merchant-api` preset; otherwise a 404 `unknown_route`. Send the script's fields
+        without `pg_merchant_id`, `pg_salt` and `pg_sig`: the sidecar adds them after the
+        caller's fields. Refused with 400 `invalid_body`: repeated names, names with `.` or a
+        space, invalid percent-encoding or UTF-8, control characters, a `;` in a value, an
+        own `pg_sig`, a value over its documented length, and on money-moving scripts an
+        unknown `pg_` field or an amount that is not a plain decimal > 0 with at most two
+        fraction digits, at most 99999999. Safe to retry. Other `pg_` fields pass (read-only script).
+      parameters:
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+            example: 'pg_payment_id=123456789'
+          multipart/form-data:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+      responses:
+        '200':
+          $ref: '#/components/responses/MerchantAPIAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/MerchantAPIAnswer'
+  /revoke.php:
+    post:
+      operationId: merchantRefund
+      tags: [merchant-api]
+      summary: 'Refund: money-moving (preset merchant-api)'
+      description: |
+        Merchant API script signed with `pg_sig` (README "Merchant API"). Needs the
+        `merchant-api` preset; otherwise a 404 `unknown_route`. Send the script's fields
+        without `pg_merchant_id`, `pg_salt` and `pg_sig`: the sidecar adds them after the
+        caller's fields. Refused with 400 `invalid_body`: repeated names, names with `.` or a
+        space, invalid percent-encoding or UTF-8, control characters, a `;` in a value, an
+        own `pg_sig`, a value over its documented length, and on money-moving scripts an
+        unknown `pg_` field or an amount that is not a plain decimal > 0 with at most two
+        fraction digits, at most 99999999. No request id: after an unknown outcome read the status (`pg_refund_payments`) before refunding again.
+      parameters:
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+            example: 'pg_payment_id=123456789&pg_refund_amount=10'
+          multipart/form-data:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+      responses:
+        '200':
+          $ref: '#/components/responses/MerchantAPIAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/MerchantAPIAnswer'
+  /do_capture.php:
+    post:
+      operationId: merchantClearing
+      tags: [merchant-api]
+      summary: 'Clearing of a two-step payment: money-moving (preset merchant-api)'
+      description: |
+        Merchant API script signed with `pg_sig` (README "Merchant API"). Needs the
+        `merchant-api` preset; otherwise a 404 `unknown_route`. Send the script's fields
+        without `pg_merchant_id`, `pg_salt` and `pg_sig`: the sidecar adds them after the
+        caller's fields. Refused with 400 `invalid_body`: repeated names, names with `.` or a
+        space, invalid percent-encoding or UTF-8, control characters, a `;` in a value, an
+        own `pg_sig`, a value over its documented length, and on money-moving scripts an
+        unknown `pg_` field or an amount that is not a plain decimal > 0 with at most two
+        fraction digits, at most 99999999. A second clearing of the same payment is refused by Freedom Pay's state rules; read the status after an unknown outcome.
+      parameters:
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+            example: 'pg_payment_id=123456789&pg_clearing_amount=10'
+          multipart/form-data:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+      responses:
+        '200':
+          $ref: '#/components/responses/MerchantAPIAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/MerchantAPIAnswer'
+  /cancel.php:
+    post:
+      operationId: merchantCancel
+      tags: [merchant-api]
+      summary: 'Cancel a two-step payment before clearing: money-moving (preset merchant-api)'
+      description: |
+        Merchant API script signed with `pg_sig` (README "Merchant API"). Needs the
+        `merchant-api` preset; otherwise a 404 `unknown_route`. Send the script's fields
+        without `pg_merchant_id`, `pg_salt` and `pg_sig`: the sidecar adds them after the
+        caller's fields. Refused with 400 `invalid_body`: repeated names, names with `.` or a
+        space, invalid percent-encoding or UTF-8, control characters, a `;` in a value, an
+        own `pg_sig`, a value over its documented length, and on money-moving scripts an
+        unknown `pg_` field or an amount that is not a plain decimal > 0 with at most two
+        fraction digits, at most 99999999. Cancelling twice is refused by the payment's state; read the status after an unknown outcome.
+      parameters:
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+            example: 'pg_payment_id=123456789'
+          multipart/form-data:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+      responses:
+        '200':
+          $ref: '#/components/responses/MerchantAPIAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/MerchantAPIAnswer'
+  /api/reg2nonreg:
+    post:
+      operationId: merchantPayout
+      tags: [merchant-api]
+      summary: 'Payout to a card (payout page): money-moving (preset merchant-api)'
+      description: |
+        Merchant API script signed with `pg_sig` (README "Merchant API"). Needs the
+        `merchant-api` preset; otherwise a 404 `unknown_route`. Send the script's fields
+        without `pg_merchant_id`, `pg_salt` and `pg_sig`: the sidecar adds them after the
+        caller's fields. Refused with 400 `invalid_body`: repeated names, names with `.` or a
+        space, invalid percent-encoding or UTF-8, control characters, a `;` in a value, an
+        own `pg_sig`, a value over its documented length, and on money-moving scripts an
+        unknown `pg_` field or an amount that is not a plain decimal > 0 with at most two
+        fraction digits, at most 99999999. No request id: after an unknown outcome check the payout by `pg_order_id` before sending it again.
+      parameters:
+        - $ref: '#/components/parameters/XRequestId'
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+            example: 'pg_order_id=p-1&pg_amount=100&pg_description=payout&pg_order_time_limit=2030-12-31+12%3A00%3A00&pg_back_link=https%3A%2F%2Fsite.kz%2Fback&pg_post_link=https%3A%2F%2Fsite.kz%2Fpost'
+          multipart/form-data:
+            schema:
+              $ref: '#/components/schemas/MerchantForm'
+      responses:
+        '200':
+          $ref: '#/components/responses/MerchantAPIAnswer'
+        '400':
+          $ref: '#/components/responses/Status400'
+        '403':
+          $ref: '#/components/responses/Status403'
+        '404':
+          $ref: '#/components/responses/Status404'
+        '405':
+          $ref: '#/components/responses/Status405'
+        '408':
+          $ref: '#/components/responses/Status408'
+        '411':
+          $ref: '#/components/responses/Status411'
+        '413':
+          $ref: '#/components/responses/Status413'
+        '415':
+          $ref: '#/components/responses/Status415'
+        '428':
+          $ref: '#/components/responses/Status428'
+        '431':
+          $ref: '#/components/responses/Status431'
+        '501':
+          $ref: '#/components/responses/Status501'
+        '502':
+          $ref: '#/components/responses/Status502'
+        '503':
+          $ref: '#/components/responses/Status503'
+        '504':
+          $ref: '#/components/responses/Status504'
+        '505':
+          $ref: '#/components/responses/Status505'
+        default:
+          $ref: '#/components/responses/MerchantAPIAnswer'
 components:
   parameters:
     XActionEdit:
@@ -389,6 +763,12 @@ components:
       schema:
         $ref: '#/components/schemas/UUIDText'
   schemas:
+    MerchantForm:
+      type: object
+      description: |
+        The script's fields (Freedom Pay's Merchant API pages) and the merchant's own fields
+        (names without the `pg_` prefix); nested fields as `name[key][key]`.
+      additionalProperties: {type: string}
     UUIDText:
       description: A UUID, 8-4-4-4-12 hexadecimal digits in either case.
       type: string
@@ -528,7 +908,7 @@ components:
         request_id:
           $ref: '#/components/schemas/UUIDText'
     ErrorCode:
-      description: Every `X-Sidecar-Error` code (Sources/Sidecar/SidecarErrorCode.swift).
+      description: Every `X-Sidecar-Error` code (Sources/Sidecar/SidecarErrorCode.swift). The last four are the callback listener's (openapi-callbacks.yaml), never answered on this listener.
       type: string
       enum:
         - malformed_request
@@ -549,6 +929,7 @@ components:
         - method_not_implemented
         - upstream_unreachable
         - upstream_bad_response
+        - upstream_bad_signature
         - upstream_tls_untrusted
         - upstream_tls_hostname
         - upstream_tls_expired
@@ -561,6 +942,10 @@ components:
         - not_ready
         - upstream_timeout
         - http_version_not_supported
+        - callback_unverified
+        - app_unreachable
+        - app_bad_answer
+        - app_timeout
     SidecarError:
       description: The sidecar's own error; `error.code` equals the `X-Sidecar-Error` header.
       type: object
@@ -606,7 +991,8 @@ components:
     Error403:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
-        - properties: {error: {properties: {code: {const: action_not_allowed}}}}
+        # callback_unverified: the callback listener only (openapi-callbacks.yaml).
+        - properties: {error: {properties: {code: {enum: [action_not_allowed, callback_unverified]}}}}
     Error422:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
@@ -657,6 +1043,7 @@ components:
                   enum:
                     - upstream_unreachable
                     - upstream_bad_response
+                    - upstream_bad_signature
                     - upstream_tls_untrusted
                     - upstream_tls_hostname
                     - upstream_tls_expired
@@ -665,6 +1052,8 @@ components:
                     - upstream_tls_failed
                     - upstream_proxy_unreachable
                     - upstream_proxy_refused
+                    - app_unreachable
+                    - app_bad_answer
     Error503:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
@@ -672,12 +1061,27 @@ components:
     Error504:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
-        - properties: {error: {properties: {code: {const: upstream_timeout}}}}
+        # app_timeout: the callback listener only (openapi-callbacks.yaml).
+        - properties: {error: {properties: {code: {enum: [upstream_timeout, app_timeout]}}}}
     Error505:
       allOf:
         - $ref: '#/components/schemas/SidecarError'
         - properties: {error: {properties: {code: {const: http_version_not_supported}}}}
   responses:
+    MerchantAPIAnswer:
+      description: |
+        Freedom Pay's Merchant API answer passed through: an XML `<response>`. When it
+        carries `pg_sig`, the sidecar checks it for the script called and says what it found
+        in `X-FreedomPay-Signature`.
+      headers:
+        X-Request-Id:
+          $ref: '#/components/headers/XRequestId'
+        X-FreedomPay-Signature:
+          description: '`verified`, `invalid` (502 `upstream_bad_signature` instead with `rejectUnverifiedAnswers`) or `absent`.'
+          schema: {type: string, enum: [verified, invalid, absent]}
+      content:
+        application/xml:
+          schema: {type: string}
     FreedomPayAnswer:
       description: Freedom Pay's answer passed through (no `X-Sidecar-Error`).
       headers:
@@ -843,7 +1247,8 @@ components:
     Status502:
       description: |
         Sidecar: Freedom Pay could not be reached or answered badly — `upstream_unreachable`
-        (after one retry with the same id and body), `upstream_bad_response`, the
+        (after one retry with the same id and body), `upstream_bad_response`,
+        `upstream_bad_signature` (a Merchant API answer whose `pg_sig` does not verify), the
         `upstream_tls_*` codes, `upstream_proxy_unreachable`, `upstream_proxy_refused`. The
         outcome of the operation is unknown: retry with the same `Idempotency-Key` (or the
         returned `X-Request-Id`). Otherwise Freedom Pay's 502.
@@ -854,6 +1259,7 @@ components:
             enum:
               - upstream_unreachable
               - upstream_bad_response
+              - upstream_bad_signature
               - upstream_tls_untrusted
               - upstream_tls_hostname
               - upstream_tls_expired

@@ -39,8 +39,8 @@ public enum ProcessProtection {
     /// The environment variables holding keys in `configuration`.
     public static func keyVariables(of configuration: SidecarConfiguration) -> [String] {
         var names = ["FREEDOMPAY_KEY"]
-        for route in configuration.routes.routes {
-            if case .variable(let name, _)? = route.credentials.key, !names.contains(name) { names.append(name) }
+        for credentials in configuration.routes.routes.map(\.credentials) + configuration.callbacks.map(\.credentials) {
+            if case .variable(let name, _)? = credentials.key, !names.contains(name) { names.append(name) }
         }
         return names
     }

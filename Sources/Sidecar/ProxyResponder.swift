@@ -17,12 +17,12 @@ final class ProxyResponder: HTTPResponder {
     private let validator = BodyValidator()
     /// Which operation each forwarded request id was for, and the key that hashes them.
     let idempotencyRecord: IdempotencyRecord
-    private let fingerprints = OperationFingerprint.Hasher()
+    let fingerprints = OperationFingerprint.Hasher()
     /// Random bytes for generated request ids, one block per event loop.
     private let randomBlocks: LoopLocal<RandomBlock>
 
     /// What a route signs with, computed once per route path.
-    private struct Signing: Sendable {
+    struct Signing: Sendable {
         let keyStore: KeyStore
         /// `b64url(JOSE header)`: the header depends on the route, its merchant, the method
         /// (always POST), its algorithm and key id — not on the key bytes — so it stays valid
@@ -30,8 +30,12 @@ final class ProxyResponder: HTTPResponder {
         let encodedHeader: String
         /// Request ids derived with the route's own merchant id.
         let requestIDs: RequestIDPolicy
+        /// `pg_sig` routes: the Merchant API form signer.
+        var merchantForm: MerchantFormSigner?
     }
-    private let signing: [String: Signing]
+    let signing: [String: Signing]
+    /// `rejectUnverifiedAnswers`: an invalid `pg_sig` on an answer becomes a 502.
+    let rejectUnverifiedAnswers: Bool
 
     /// Client headers that may reach Freedom Pay; everything else stays here.
     static let forwardedClientHeaders = ["Accept-Language", "traceparent", "tracestate"]
@@ -41,8 +45,9 @@ final class ProxyResponder: HTTPResponder {
     init(
         routes: RouteTable, keys: RouteKeys, merchantID: String, keyID: String?, upstream: any UpstreamClient, upstreamBaseURL: String,
         metrics: SidecarMetrics, logger: Logger, userAgent: String, loops: EventLoopGroup,
-        idempotencyRecord: IdempotencyRecord
+        idempotencyRecord: IdempotencyRecord, rejectUnverifiedAnswers: Bool = false
     ) {
+        self.rejectUnverifiedAnswers = rejectUnverifiedAnswers
         self.routes = routes
         self.idempotencyRecord = idempotencyRecord
         self.upstream = upstream
@@ -56,13 +61,17 @@ final class ProxyResponder: HTTPResponder {
             let signer = keys.signer(for: route, merchantID: merchantID, keyID: keyID)
             signing[route.path] = Signing(
                 keyStore: signer.keyStore, encodedHeader: DetachedJWS.encode(signer.header(path: route.path)),
-                requestIDs: RequestIDPolicy(merchantID: signer.merchantID))
+                requestIDs: RequestIDPolicy(merchantID: signer.merchantID),
+                merchantForm: route.signature == .pgSig
+                    ? MerchantFormSigner(
+                        script: MerchantScript.forRoute(route.path), moneyMoving: route.moneyMoving, merchantID: signer.merchantID)
+                    : nil)
         }
         self.signing = signing
     }
 
     /// What one request did, for its log line and metrics.
-    private struct Outcome {
+    struct Outcome {
         var route = "unmatched"
         var action = "-"
         var requestID: String?
@@ -102,9 +111,19 @@ final class ProxyResponder: HTTPResponder {
                         metadata: ["request_id": "\(outcome.requestID ?? "-")"])
                 }
                 metrics.upstreamFinished(on: writer.loop, route: route.path, duration: upstreamDuration)
-                let response = HTTPResponse(
-                    status: answer.status, headers: passThroughHeaders(answer.headers, requestID: outcome.requestID ?? ""),
-                    body: answer.body)
+                var headers = passThroughHeaders(answer.headers, requestID: outcome.requestID ?? "")
+                if route.signature == .pgSig {
+                    // The upstream's own header of that name never reaches the client.
+                    headers.removeAll { $0.name.caseInsensitiveEquals(MerchantAnswerCheck.header) }
+                    let check = checkMerchantAnswer(answer.body, route: route)
+                    metrics.merchantAnswerChecked(check)
+                    if check == .invalid && rejectUnverifiedAnswers {
+                        finish(request, with: .upstreamBadSignature, outcome: outcome, started: started, writer: writer)
+                        return
+                    }
+                    headers.append(HTTPHeader(name: MerchantAnswerCheck.header, value: check.rawValue))
+                }
+                let response = HTTPResponse(status: answer.status, headers: headers, body: answer.body)
                 finish(request, response: response, outcome: outcome, started: started, writer: writer)
             case .failure(let error):
                 metrics.upstreamFailed(on: writer.loop, kind: error.kind)
@@ -188,7 +207,7 @@ final class ProxyResponder: HTTPResponder {
         else {
             throw .lengthRequired
         }
-        try checkContentType(head.headers)
+        if route.signature == .pgSig { try checkMerchantContentType(head.headers) } else { try checkContentType(head.headers) }
         let action: String
         do {
             action = try self.action(for: route, headers: head.headers)
@@ -218,6 +237,9 @@ final class ProxyResponder: HTTPResponder {
         let head = request.head
         let decision = try checkHead(head, random: random, outcome: &outcome)
         let route = decision.route
+        if route.signature == .pgSig {
+            return (try prepareMerchantAPI(request, route: route, signing: decision.signing, outcome: outcome), route)
+        }
         let schema = route.schema(for: decision.action)
         let body = try validator.validate(request.body, schema: schema)
 
@@ -255,7 +277,7 @@ final class ProxyResponder: HTTPResponder {
         }
     }
 
-    private func action(for route: Route, headers: [HTTPHeader]) throws(SidecarError) -> String {
+    func action(for route: Route, headers: [HTTPHeader]) throws(SidecarError) -> String {
         let requested = headers.values(named: "X-Action")
         guard requested.count <= 1 else { throw .invalidRequest("send X-Action at most once") }
         guard let action = requested.first else { return route.defaultAction }

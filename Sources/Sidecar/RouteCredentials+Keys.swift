@@ -41,6 +41,11 @@ struct RouteKeys: Sendable {
                 problems.append("route \(route.path): \(error.description)")
             }
         }
+        for route in routes.routes where route.signature == .pgSig && (byPath[route.path] ?? main).key.sharedSecret == nil {
+            problems.append(
+                "route \(route.path): pg_sig hashes a secret, and the \((byPath[route.path] ?? main).algorithm.rawValue) key is a PEM key; give the route credentials keyFile or keyEnv with the Merchant API secret"
+            )
+        }
         guard problems.isEmpty else { throw StartupError(problems.joined(separator: "; ")) }
         self.main = main
         self.byPath = byPath

@@ -6,39 +6,59 @@ import JSONCore
 /// actions and unknown schemas or layouts are errors. Every problem is reported, each
 /// naming its route and the valid values.
 enum RouteDecoder {
-    static let routeKeys = ["path", "defaultAction", "actions", "allowedActions", "body", "headerLayout", "credentials"]
+    static let routeKeys = [
+        "path", "defaultAction", "actions", "allowedActions", "body", "headerLayout", "credentials", "signature", "moneyMoving",
+    ]
     static let actionKeys = ["body", "idempotency"]
     static let credentialKeys = ["authId", "alg", "keyFile", "keyEnv", "kid"]
 
     static func decode(_ value: JSONValue) throws(SettingError) -> RouteTable {
         guard case .array(let items) = value else { throw SettingError("must be a list of routes, got \(kind(of: value))") }
         guard !items.isEmpty else { throw SettingError("is empty; give at least one route") }
-        var errors: [String] = []
-        var routes: [Route] = []
-        var firstIndex: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            var problems: [String] = []
-            let route = decodeRoute(item, problems: &problems)
-            let name = label(index, item)
-            errors += problems.map { "\(name): \($0)" }
-            guard let route else { continue }
-            if let first = firstIndex[route.path] {
-                errors.append("\(name): path \(route.path) is already used by route \(first + 1); each path may appear once")
-                continue
-            }
-            firstIndex[route.path] = index
-            routes.append(route)
-        }
-        guard errors.isEmpty else { throw SettingError(messages: errors) }
+        let routes = try decodeEach(items, noun: "route", path: \.path, decode: decodeRoute)
         return RouteTable(routes)
     }
 
-    /// "route 2 (/v5/g2g/edit)" — the 1-based position, and the path when there is one.
-    static func label(_ index: Int, _ item: JSONValue) -> String {
-        if case .object(let object) = item, case .string(let path)? = object["path"] {
-            return "route \(index + 1) (\(path.prefix(64)))"
+    /// Each item decoded by `decode`, every problem reported under its label, and a path
+    /// used twice refused; shared by `routes` and `callbacks` (`CallbackDecoder`).
+    static func decodeEach<Item>(
+        _ items: [JSONValue], noun: String, path: (Item) -> String, decode: (JSONValue, inout [String]) -> Item?
+    ) throws(SettingError) -> [Item] {
+        var errors: [String] = []
+        var decoded: [Item] = []
+        var firstIndex: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            var problems: [String] = []
+            let value = decode(item, &problems)
+            let name = label(index, item, noun: noun)
+            errors += problems.map { "\(name): \($0)" }
+            guard let value else { continue }
+            if let first = firstIndex[path(value)] {
+                errors.append("\(name): path \(path(value)) is already used by \(noun) \(first + 1); each path may appear once")
+                continue
+            }
+            firstIndex[path(value)] = index
+            decoded.append(value)
         }
-        return "route \(index + 1)"
+        guard errors.isEmpty else { throw SettingError(messages: errors) }
+        return decoded
+    }
+
+    /// Why `text` cannot be a listener path that requests match exactly, or nil when it can.
+    static func pathProblem(_ text: String) -> String? {
+        if !text.hasPrefix("/") { return "path '\(text.prefix(64))' must start with /" }
+        if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
+            return "path '\(text.prefix(64))' must be visible ASCII without a query or fragment"
+        }
+        return nil
+    }
+
+    /// "route 2 (/v5/g2g/edit)" — the 1-based position, and the path when there is one.
+    static func label(_ index: Int, _ item: JSONValue, noun: String = "route") -> String {
+        if case .object(let object) = item, case .string(let path)? = object["path"] {
+            return "\(noun) \(index + 1) (\(path.prefix(64)))"
+        }
+        return "\(noun) \(index + 1)"
     }
 
     static func decodeRoute(_ item: JSONValue, problems: inout [String]) -> Route? {
@@ -52,18 +72,16 @@ enum RouteDecoder {
         switch object["path"] {
         case nil: problems.append("'path' is required, e.g. \"/v5/g2g/edit\"")
         case .string(let text)?:
-            if !text.hasPrefix("/") {
-                problems.append("path '\(text.prefix(64))' must start with /")
-            } else if !text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) || text.contains("?") || text.contains("#") {
-                problems.append("path '\(text.prefix(64))' must be visible ASCII without a query or fragment")
-            } else {
-                path = text
-            }
+            if let problem = pathProblem(text) { problems.append(problem) } else { path = text }
         case let other?: problems.append("'path' must be a string, got \(kind(of: other))")
         }
 
+        let signature = decodeSignature(object, problems: &problems)
         var defaultAction: String?
         switch object["defaultAction"] {
+        case nil where signature == .pgSig:
+            // A Merchant API script has no X-Action; its name stands for it in logs and metrics.
+            defaultAction = path.map { MerchantScript.name(ofRoutePath: $0) }
         case nil: problems.append("'defaultAction' is required, e.g. \"gateway.payment.refund\"")
         case let value?: defaultAction = actionName(value, what: "'defaultAction'", problems: &problems)
         }
@@ -115,12 +133,60 @@ enum RouteDecoder {
             credentials = decodeCredentials(value, problems: &problems)
         }
 
+        var moneyMoving = true
+        if signature == .pgSig {
+            if credentials.key != nil { credentials.algorithm = .hs256 }  // the secret's bytes, whatever the main alg
+        }
+        if let value = object["moneyMoving"] {
+            if signature != .pgSig {
+                problems.append("'moneyMoving' applies to \"signature\": \"pg_sig\" routes only")
+            } else if case .bool(let flag) = value {
+                moneyMoving = flag
+            } else {
+                problems.append("'moneyMoving' must be true or false, got \(kind(of: value))")
+            }
+        }
+
         let idempotencyMarks = object["actions"].map { decodeIdempotencyMarks($0, problems: &problems) } ?? [:]
 
         guard let path, let defaultAction, let actions, problems.isEmpty else { return nil }
-        return Route(
+        var route = Route(
             path: path, defaultAction: defaultAction, actions: actions, headerLayout: layout, credentials: credentials,
             idempotencyMarks: idempotencyMarks)
+        route.signature = signature
+        route.moneyMoving = moneyMoving
+        return route
+    }
+
+    /// `signature`: "jws" (the default) or "pg_sig". A `pg_sig` route signs forms, so the
+    /// JWS keys `headerLayout`, `body` (route or action) and credentials `alg`/`kid` are errors.
+    static func decodeSignature(_ object: [String: JSONValue], problems: inout [String]) -> RouteSignature {
+        guard let value = object["signature"] else { return .jws }
+        guard case .string(let name) = value, let signature = RouteSignature(rawValue: name) else {
+            problems.append(
+                "signature \(shown(value)) is not valid; valid: \(RouteSignature.allCases.map(\.rawValue).joined(separator: ", "))")
+            return .jws
+        }
+        guard signature == .pgSig else { return signature }
+        if case .string(let path)? = object["path"], MerchantScript.name(ofRoutePath: path).isEmpty {
+            problems.append("a pg_sig route's path must end with the script name, e.g. /init_payment.php")
+        }
+        for key in ["headerLayout", "body"] where object[key] != nil {
+            problems.append("'\(key)' does not apply to a pg_sig route (it signs forms, not JSON with a JOSE header)")
+        }
+        if case .object(let actions)? = object["actions"] {
+            for (name, options) in actions.sorted(by: { $0.key < $1.key }) {
+                if case .object(let fields) = options, fields["body"] != nil {
+                    problems.append("action '\(name)': 'body' does not apply to a pg_sig route")
+                }
+            }
+        }
+        if case .object(let credentials)? = object["credentials"] {
+            for key in ["alg", "kid"] where credentials[key] != nil {
+                problems.append("credentials: '\(key)' does not apply to a pg_sig route (pg_sig is MD5 over the secret)")
+            }
+        }
+        return signature
     }
 
     /// `{"<action>": {"body": "<schema>"}}`, in the order of the action names.

@@ -33,6 +33,11 @@ public struct Route: Sendable, Equatable {
     /// JOSE header field names for this API (the Gateway's by default).
     public var headerLayout: JOSEHeaderLayout
     public var credentials: RouteCredentials
+    /// How requests on this route are signed: the v5 detached JWS, or the Merchant API's
+    /// `pg_sig` (README "Merchant API").
+    public var signature: RouteSignature = .jws
+    /// `pg_sig` routes: whether the script moves money (stricter checks; see `MerchantScript`).
+    public var moneyMoving = true
 
     /// The shorthand form: `body` for every action, or (nil) each action's
     /// `BodySchema.defaultSchema(forAction:)`, else `json-object`.
@@ -102,6 +107,10 @@ extension Route: CustomStringConvertible {
         let actions = allowedActions.map { "\($0) (\(schema(for: $0).rawValue), idempotency \(idempotency(for: $0).rawValue))" }
             .joined(separator: ", ")
         var text = "default \(defaultAction); actions \(actions); header \(headerLayout.name)"
+        if signature == .pgSig {
+            text =
+                "pg_sig script \(MerchantScript.name(ofRoutePath: path)); \(moneyMoving ? "money-moving" : "read-only"); default \(defaultAction)"
+        }
         if let authID = credentials.authID { text += "; authId \(authID)" }
         if let algorithm = credentials.algorithm { text += "; alg \(algorithm.rawValue)" }
         if let key = credentials.key { text += "; key \(key)" }

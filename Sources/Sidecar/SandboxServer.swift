@@ -2,6 +2,7 @@ import FreedomPayJWS
 import HTTPServer
 import Logging
 import Sandbox
+import Upstream
 
 /// `freedompay-sidecar sandbox`: the emulator on its own listener until SIGTERM/SIGINT.
 public enum SandboxServer {
@@ -13,7 +14,11 @@ public enum SandboxServer {
         do {
             let keyStore = try KeyStore(source: .file(path: keyFile), algorithm: algorithm)
             let emulator = SandboxEmulator(keyStore: keyStore, merchantID: authID, keyID: keyID)
-            server = HTTPServer(listener: try listener(listen, mode: 0o660), responder: SandboxResponder(emulator: emulator))
+            // The payment page's Result callbacks go to the merchant's pg_result_url (README "Callbacks").
+            let callbacks = try HTTPUpstreamClient()
+            let checkout = SandboxCheckout(client: callbacks, secret: { keyStore.key.sharedSecret ?? [] })
+            server = HTTPServer(
+                listener: try listener(listen, mode: 0o660), responder: SandboxResponder(emulator: emulator, checkout: checkout))
         } catch let error as KeyError {
             logger.critical("cannot start", metadata: ["error": "\(error.description)"])
             return 1

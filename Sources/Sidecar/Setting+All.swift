@@ -183,12 +183,54 @@ extension Setting {
             },
             show: { String($0.unixSocketMode, radix: 8) }),
         Setting(
+            "rejectUnverifiedAnswers", flag: "reject-unverified-answers", env: "FREEDOMPAY_REJECT_UNVERIFIED_ANSWERS", default: "false",
+            "Merchant API (pg_sig) routes: answer 502 upstream_bad_signature instead of passing on an answer whose pg_sig does not verify.",
+            apply: { raw, c throws(SettingError) in
+                switch raw {
+                case .json(.bool(let value)): c.rejectUnverifiedAnswers = value
+                case .json: throw SettingError("must be true or false")
+                case .text: c.rejectUnverifiedAnswers = try raw.choice(["true", "false"]) == "true"
+                }
+            },
+            show: { $0.rejectUnverifiedAnswers ? "true" : "false" }),
+        Setting(
             "routes", default: "refunds on /v5/g2g/edit", "The local paths, their actions, body schemas and credentials (README 'Routes').",
             apply: { raw, c throws(SettingError) in
                 guard case .json(let value) = raw else { throw SettingError("can only be set in the config file") }
                 c.routes = try RouteDecoder.decode(value)
             },
             show: { $0.routes.routes.map(\.path).joined(separator: ", ") }),
+        Setting(
+            "callbackListen", flag: "callback-listen", env: "FREEDOMPAY_CALLBACK_LISTEN", default: "off",
+            "HOST:PORT of the callback listener, the one meant to face the internet through the ingress (README 'Callbacks').",
+            apply: { raw, c throws(SettingError) in
+                let text = try raw.string()
+                c.callbackListen = text.isEmpty || text == "off" ? nil : text
+            },
+            show: { $0.callbackListen }),
+        Setting(
+            "callbacks", default: "none", "The callback paths: {path, forwardTo, scriptName, answer, credentials} (README 'Callbacks').",
+            apply: { raw, c throws(SettingError) in
+                guard case .json(let value) = raw else { throw SettingError("can only be set in the config file") }
+                c.callbacks = try CallbackDecoder.decode(value)
+            },
+            show: { $0.callbacks.isEmpty ? nil : $0.callbacks.map(\.path).joined(separator: ", ") }),
+        Setting(
+            "callbackMaxConnections", default: "128", "Connections the callback listener keeps open at once.",
+            apply: { raw, c throws(SettingError) in c.callbackMaxConnections = try raw.integer(in: 1...1_000_000) },
+            show: { String($0.callbackMaxConnections) }),
+        Setting(
+            "callbackMaxBodyBytes", default: "16384", "Largest callback body (then 413); its head is limited to 8 KiB and 64 fields.",
+            apply: { raw, c throws(SettingError) in c.callbackLimits.maxBodyBytes = try raw.integer(in: 1...1_000_000) },
+            show: { String($0.callbackLimits.maxBodyBytes) }),
+        Setting(
+            "callbackAppTimeoutSeconds", default: "10", "Seconds the app has to answer a callback (then 504, and Freedom Pay retries).",
+            apply: { raw, c throws(SettingError) in c.callbackAppTimeout = try raw.number(in: 0.001...1e6) },
+            show: { $0.callbackAppTimeout.settingText }),
+        Setting(
+            "callbackRepeatMemory", default: "10000", "Callbacks remembered per process to mark repeats with X-FreedomPay-Repeat: true.",
+            apply: { raw, c throws(SettingError) in c.callbackRepeatMemory = try raw.integer(in: 1...10_000_000) },
+            show: { String($0.callbackRepeatMemory) }),
     ]
 
     /// Settings by file key.

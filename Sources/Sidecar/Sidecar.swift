@@ -19,12 +19,15 @@ public final class Sidecar: Sendable {
     let logger: Logger
     let proxyServer: HTTPServer
     let adminServer: HTTPServer
+    /// The callback listener, when `callbackListen` is set (README "Callbacks").
+    let callbackServer: HTTPServer?
     let upstream: any UpstreamClient
     private let onShutdown: @Sendable () -> Void
 
     init(
         configuration: SidecarConfiguration, metrics: SidecarMetrics, keyStore: KeyStore, routeKeyStores: [KeyStore] = [],
-        readiness: Readiness, logger: Logger, proxyServer: HTTPServer, adminServer: HTTPServer, upstream: any UpstreamClient,
+        readiness: Readiness, logger: Logger, proxyServer: HTTPServer, adminServer: HTTPServer, callbackServer: HTTPServer? = nil,
+        upstream: any UpstreamClient,
         onShutdown: @escaping @Sendable () -> Void
     ) {
         self.configuration = configuration
@@ -35,6 +38,7 @@ public final class Sidecar: Sendable {
         self.logger = logger
         self.proxyServer = proxyServer
         self.adminServer = adminServer
+        self.callbackServer = callbackServer
         self.upstream = upstream
         self.onShutdown = onShutdown
     }
@@ -42,16 +46,23 @@ public final class Sidecar: Sendable {
     /// The proxy's bound address (the real port when configured with port 0).
     public var address: ListenAddress { proxyServer.address }
     public var adminAddress: ListenAddress { adminServer.address }
+    public var callbackAddress: ListenAddress? { callbackServer?.address }
 
     public func start() {
         proxyServer.start()
         adminServer.start()
+        callbackServer?.start()
         logger.notice(
             "sidecar started",
             metadata: [
                 "listen": "\(address)", "admin_listen": "\(adminAddress)", "upstream": "\(upstreamDescription)",
                 "alg": "\(keyStore.algorithm.rawValue)", "key_source": "\(keyStore.source)", "version": "\(Sidecar.version)",
             ])
+        if let callbackAddress {
+            logger.notice(
+                "callback listener started",
+                metadata: ["callback_listen": "\(callbackAddress)", "callbacks": .stringConvertible(configuration.callbacks.count)])
+        }
     }
 
     /// Every key store: the main one, then each route's own.
@@ -79,9 +90,13 @@ public final class Sidecar: Sendable {
     /// `drainTimeout` seconds), then closes the admin listener. Returns whether everything drained.
     public func shutdown() async -> Bool {
         readiness.startDraining()
-        let inFlight = proxyServer.openConnectionCount
+        let inFlight = proxyServer.openConnectionCount + (callbackServer?.openConnectionCount ?? 0)
         let outcome = DrainOutcome()
-        proxyServer.drain { outcome.settle(drained: true) }
+        // The callback listener drains alongside: a callback in flight is answered, a new one
+        // is refused at the socket and retried by Freedom Pay.
+        let pending = DrainCountdown(count: callbackServer == nil ? 1 : 2) { outcome.settle(drained: true) }
+        proxyServer.drain { pending.arrive() }
+        callbackServer?.drain { pending.arrive() }
         // Logged once the listener refuses connections and every connection knows it is
         // draining, so that "draining" in the log means both.
         logger.notice("draining", metadata: ["in_flight_connections": .stringConvertible(inFlight)])
@@ -133,5 +148,24 @@ final class DrainOutcome: Sendable {
                 if let settled { continuation.resume(returning: settled) }
             }
         }
+    }
+}
+
+/// Calls `done` once `arrive` has been called `count` times.
+final class DrainCountdown: Sendable {
+    private let left: Mutex<Int>
+    private let done: @Sendable () -> Void
+
+    init(count: Int, done: @escaping @Sendable () -> Void) {
+        left = Mutex(count)
+        self.done = done
+    }
+
+    func arrive() {
+        let finished = left.withLock { left -> Bool in
+            left -= 1
+            return left == 0
+        }
+        if finished { done() }
     }
 }

@@ -76,8 +76,21 @@ public struct SidecarConfiguration: Sendable, Equatable {
     /// `user:password`. Environment proxy variables are never read.
     public var upstreamProxy: String?
     public var upstreamProxyCredentialsFile: String?
+    /// Merchant API answers whose `pg_sig` does not verify become 502 `upstream_bad_signature`.
+    public var rejectUnverifiedAnswers = false
     /// Keep the process dumpable with its core limit (debugging); README "Process protection".
     public var allowCoreDumps = false
+    /// HOST:PORT of the callback listener (README "Callbacks"); nil: off.
+    public var callbackListen: String?
+    /// The paths Freedom Pay calls back, each verified and forwarded to the app.
+    public var callbacks: [CallbackRoute] = []
+    /// The callback listener's own limits: callbacks are small forms.
+    public var callbackLimits = HTTPParserLimits(maxHeaderBytes: 8192, maxHeaderCount: 64, maxBodyBytes: 16384)
+    public var callbackMaxConnections = 128
+    /// Seconds the app has to answer a forwarded callback (→ 504, and Freedom Pay retries).
+    public var callbackAppTimeout = 10.0
+    /// Signed contents remembered to mark repeats (`X-FreedomPay-Repeat: true`).
+    public var callbackRepeatMemory = 10000
 
     public init() {}
 }

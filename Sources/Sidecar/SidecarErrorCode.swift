@@ -19,6 +19,8 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
     case methodNotImplemented = "method_not_implemented"
     case upstreamUnreachable = "upstream_unreachable"
     case upstreamBadResponse = "upstream_bad_response"
+    /// A Merchant API answer whose `pg_sig` does not verify, with `rejectUnverifiedAnswers`.
+    case upstreamBadSignature = "upstream_bad_signature"
     case upstreamTLSUntrusted = "upstream_tls_untrusted"
     case upstreamTLSHostname = "upstream_tls_hostname"
     case upstreamTLSExpired = "upstream_tls_expired"
@@ -31,11 +33,17 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
     case notReady = "not_ready"
     case upstreamTimeout = "upstream_timeout"
     case httpVersionNotSupported = "http_version_not_supported"
+    /// Callback listener: a missing or wrong `pg_sig`, or another merchant's callback.
+    case callbackUnverified = "callback_unverified"
+    /// Callback listener: the app could not be reached, answered 5xx, or not as documented.
+    case appUnreachable = "app_unreachable"
+    case appBadAnswer = "app_bad_answer"
+    case appTimeout = "app_timeout"
 
     public var status: Int {
         switch self {
         case .malformedRequest, .invalidRequest, .invalidBody, .invalidRequestID: 400
-        case .actionNotAllowed: 403
+        case .actionNotAllowed, .callbackUnverified: 403
         case .unknownRoute: 404
         case .methodNotAllowed: 405
         case .idempotencyKeyReused: 422
@@ -46,11 +54,13 @@ public enum SidecarErrorCode: String, Sendable, CaseIterable {
         case .unsupportedMediaType: 415
         case .headersTooLarge: 431
         case .unsupportedTransferEncoding, .methodNotImplemented: 501
-        case .upstreamUnreachable, .upstreamBadResponse, .upstreamTLSUntrusted, .upstreamTLSHostname, .upstreamTLSExpired,
-            .upstreamTLSVersion, .upstreamTLSPinMismatch, .upstreamTLSFailed, .upstreamProxyUnreachable, .upstreamProxyRefused:
+        case .upstreamUnreachable, .upstreamBadResponse, .upstreamBadSignature, .upstreamTLSUntrusted, .upstreamTLSHostname,
+            .upstreamTLSExpired,
+            .upstreamTLSVersion, .upstreamTLSPinMismatch, .upstreamTLSFailed, .upstreamProxyUnreachable, .upstreamProxyRefused,
+            .appUnreachable, .appBadAnswer:
             502
         case .overloaded, .notReady: 503
-        case .upstreamTimeout: 504
+        case .upstreamTimeout, .appTimeout: 504
         case .httpVersionNotSupported: 505
         }
     }

@@ -1,3 +1,4 @@
+import MerchantAPI
 import Prometheus
 import SocketLoop
 
@@ -10,6 +11,8 @@ public final class SidecarMetrics: Sendable {
     private let perLoop: LoopLocal<LoopMetrics>
     private let keyReloadSuccesses: Prometheus.Counter
     private let keyReloadFailures: Prometheus.Counter
+    /// Merchant API answers by what their `pg_sig` check found (`X-FreedomPay-Signature`).
+    private let merchantAnswerSignatures: [PGSignatureCheck: Prometheus.Counter]
 
     /// `upstream` labels the build info: `sandbox` for the emulator, else the upstream's host.
     public init(version: String, upstream: String, loops: EventLoopGroup) {
@@ -24,6 +27,14 @@ public final class SidecarMetrics: Sendable {
             helpText: "Key file reloads (SIGHUP or a changed file) by result; a failure keeps the previous key.")
         keyReloadSuccesses = registry.makeCounter(descriptor: keyReloads, labels: [("result", "success")])
         keyReloadFailures = registry.makeCounter(descriptor: keyReloads, labels: [("result", "failure")])
+        let answerSignatures = MetricNameDescriptor(
+            namespace: "freedompay", subsystem: "sidecar", metricName: "merchant_answer_signatures", unitName: "total",
+            helpText: "Merchant API answers by their pg_sig check: verified, invalid or absent (X-FreedomPay-Signature).")
+        var byResult: [PGSignatureCheck: Prometheus.Counter] = [:]
+        for result in PGSignatureCheck.allCases {
+            byResult[result] = registry.makeCounter(descriptor: answerSignatures, labels: [("result", result.rawValue)])
+        }
+        merchantAnswerSignatures = byResult
     }
 
     // MARK: Recording, on the request's loop
@@ -53,6 +64,11 @@ public final class SidecarMetrics: Sendable {
         let metrics = perLoop[loop]
         metrics.counters.upstreamAttempts += attempts
         metrics.counters.upstreamRetries += max(0, attempts - 1)
+    }
+
+    /// One Merchant API answer's `pg_sig` check.
+    func merchantAnswerChecked(_ result: PGSignatureCheck) {
+        merchantAnswerSignatures[result]?.increment()
     }
 
     func keyReloaded(success: Bool) {

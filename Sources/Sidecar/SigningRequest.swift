@@ -22,6 +22,9 @@ public struct SigningRequest: Sendable {
                 throw StartupError("no route \(routePath) is configured; routes: \(known)")
             }
             if let uri, uri != route.path { throw StartupError("--uri \(uri) differs from the route's path \(route.path)") }
+            guard route.signature == .jws else {
+                throw StartupError("route \(route.path) is signed with pg_sig (Merchant API); sign computes X-JWS-Signature only")
+            }
             if let action, !route.allowedActions.contains(action) {
                 throw StartupError(
                     "action \(action) is not allowed on \(route.path); allowed: \(route.allowedActions.joined(separator: ", "))")

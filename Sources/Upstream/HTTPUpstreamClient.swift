@@ -78,7 +78,7 @@ public final class HTTPUpstreamClient: UpstreamClient, @unchecked Sendable {
         }
         let exchange = UpstreamExchange(
             requestBytes: request.serialized(target: target, authority: origin.authority),
-            requestWasHead: request.method == "HEAD",
+            requestWasHead: request.method == "HEAD", singleUse: request.singleUse,
             requestID: request.requestID,
             deadline: EventLoop.now() + UInt64(configuration.totalTimeout * 1e9),
             completion: completion)

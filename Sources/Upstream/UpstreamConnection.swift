@@ -236,6 +236,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
             switch result {
             case .bytes(let count):
                 outputOffset += count
+                if count > 0 { exchange.requestBytesSent = true }
             case .wouldBlock:
                 return
             case .closed:
@@ -311,7 +312,7 @@ final class UpstreamConnection: EventLoopHandler, DeadlineHandler {
             return
         }
         self.exchange = nil
-        let reusable = isCleanForReuse(echo: echo)
+        let reusable = isCleanForReuse(echo: echo) && !exchange.singleUse
         // The finished parser keeps the answer (body included) until the next exchange
         // replaces it; an idle connection must not pin the last body.
         parser = HTTPResponseParser()

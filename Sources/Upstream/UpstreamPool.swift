@@ -41,7 +41,12 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
     var queuedCount: Int { waiting.count - waitingHead }
 
     func submit(_ exchange: UpstreamExchange) {
-        if let connection = idle.popLast() {
+        if exchange.singleUse && openConnections >= maxConnections && !idle.isEmpty {
+            // A fresh connection of its own: an idle one gives up its slot.
+            idle.removeLast().closeIdle()
+            openConnections -= 1
+        }
+        if !exchange.singleUse, let connection = idle.popLast() {
             exchange.beginAttempt()
             client.attemptStarted()
             connection.reuse(for: exchange)
@@ -70,6 +75,13 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
 
     func connectionBecameIdle(_ connection: UpstreamConnection) {
         if let next = dequeue() {
+            if next.singleUse {
+                // Never a used connection for it: this one closes, a fresh one takes its slot.
+                connection.closeIdle()
+                openConnections -= 1
+                openConnection(for: next)
+                return
+            }
             next.beginAttempt()
             client.attemptStarted()
             connection.reuse(for: next)
@@ -88,7 +100,9 @@ final class UpstreamPool: DeadlineHandler, @unchecked Sendable {
     func connection(_ connection: UpstreamConnection, failed exchange: UpstreamExchange?, with error: UpstreamError, retryable: Bool) {
         releaseSlot(of: connection)
         if let exchange {
-            if retryable && exchange.attempts <= client.configuration.retriesBeforeResponse && EventLoop.now() < exchange.deadline {
+            if exchange.mayRetry(retryable) && exchange.attempts <= client.configuration.retriesBeforeResponse
+                && EventLoop.now() < exchange.deadline
+            {
                 // A fresh connection: a pooled one may be just as stale as the one that failed.
                 openConnection(for: exchange)
                 return

@@ -15,13 +15,21 @@ public struct UpstreamRequest: Sendable {
     /// without is passed on (`UpstreamResponse.requestIDEcho == .missing`) and its connection
     /// is not reused.
     public var requestID: String?
+    /// For answers that cannot be told apart (the Merchant API echoes no request id): the
+    /// request gets a fresh connection of its own, closed after the answer, and is never
+    /// sent again once any of its bytes was written (only a failed connect is retried).
+    public var singleUse: Bool
 
-    public init(method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], requestID: String? = nil) {
+    public init(
+        method: String, url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], requestID: String? = nil,
+        singleUse: Bool = false
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.requestID = requestID
+        self.singleUse = singleUse
     }
 }
 

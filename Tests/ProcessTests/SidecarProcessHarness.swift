@@ -94,11 +94,17 @@ final class SidecarProcessHarness: @unchecked Sendable {
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit (the test's overall time limit bounds a hang) and returns the status.
+    /// Also waits until stdout has been read to its end: the termination handler can run
+    /// before the reader thread delivered the last lines, which tests then look for.
     func waitForExit() async -> Int32 {
         await exited.wait()
         releaseRunLoopSource()
+        _ = await waitForLine(containing: Self.neverLogged)
         return process.terminationStatus
     }
+
+    /// Text no log line contains (a NUL): waiting for it returns when stdout ends.
+    private static let neverLogged = "\u{0}"
 
     /// The address logged for `key` ("listen" or "admin_listen") in the start-up line.
     func startedAddress(_ key: String, message: String = "sidecar started") async throws -> ListenAddress {

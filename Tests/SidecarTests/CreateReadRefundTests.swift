@@ -99,6 +99,66 @@ import Testing
         }
     }
 
+    /// Create payment moves money, so #11's rules apply: no key is a 428 and nothing is
+    /// created; a key names one payment, so the same key with another body is a 422.
+    @Test func createPaymentNeedsAKeyThatNamesOnePayment() async throws {
+        try await withSidecar(upstream: "sandbox", configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            func send(key: String?, body: String) async throws -> ReceivedResponse {
+                let keyHeader = key.map { "Idempotency-Key: \($0)\r\n" } ?? ""
+                try await client.send(
+                    "POST /v5/g2g/create HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\(keyHeader)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                )
+                return try await client.readResponse()
+            }
+            let unkeyed = try await send(key: nil, body: Self.createBody(orderID: "E-1", amount: "10", autoClearing: true))
+            #expect(unkeyed.status == 428)
+            #expect(unkeyed.header("X-Sidecar-Error") == "idempotency_key_required")
+            let notCreated = try await post(client, "/v5/g2g/read", body: #"{"order_id":"E-1"}"#)
+            #expect(notCreated.status == 404, "nothing reached the sandbox")
+
+            let first = try await send(key: "order-E-1-create", body: Self.createBody(orderID: "E-1", amount: "10", autoClearing: true))
+            #expect(first.status == 200)
+            let other = try await send(key: "order-E-1-create", body: Self.createBody(orderID: "E-1", amount: "20", autoClearing: true))
+            #expect(other.status == 422)
+            #expect(other.header("X-Sidecar-Error") == "idempotency_key_reused")
+            let read = try await post(client, "/v5/g2g/read", body: #"{"order_id":"E-1"}"#)
+            #expect(number(read.json["amount"]) == 10)
+        }
+    }
+
+    /// Card data (README, "Create payment and card data (PCI DSS)"): at the most verbose log
+    /// level, neither an accepted create payment nor a refused one puts the card's number or
+    /// holder name in any log line, and the refusal and the sandbox's answer do not repeat them.
+    @Test func cardDataIsNeverLoggedNorRepeated() async throws {
+        let logs = LogCapture(level: .trace)
+        try await withSidecar(upstream: "sandbox", logs: logs, configure: SandboxLifecycleTests.allowLifecycle) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            let created = try await post(
+                client, "/v5/g2g/create", key: "order-D-1-create", body: Self.createBody(orderID: "D-1", amount: "10", autoClearing: true))
+            #expect(created.status == 200)
+            #expect(!created.response.bodyText.contains("4400444400004440"))
+
+            let badPAN = Self.createBody(orderID: "D-2", amount: "10", autoClearing: true).replacingOccurrences(
+                of: "4400444400004440", with: "44004444000044409999")
+            try await client.send(
+                "POST /v5/g2g/create HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nIdempotency-Key: order-D-2-create\r\nContent-Length: \(badPAN.utf8.count)\r\n\r\n\(badPAN)"
+            )
+            let refused = try await client.readResponse()
+            #expect(refused.status == 400)
+            #expect(refused.header("X-Sidecar-Error") == "invalid_body")
+            #expect(refused.bodyText.contains("from.card.pan"))
+            #expect(!refused.bodyText.contains("4400444400004440"))
+
+            let lines = logs.all
+            #expect(lines.filter { $0.contains(#""message":"request""#) }.count == 2)
+            for line in lines {
+                #expect(!line.contains("4400444400004440"), "no card number in \(line)")
+                #expect(!line.contains("CARD HOLDER"), "no holder name in \(line)")
+            }
+        }
+    }
+
     /// Bodies the sidecar's schemas allow that the sandbox still refuses, as Freedom Pay would.
     @Test func sandboxRefusesWhatOnlyItCanKnow() async throws {
         try await withSidecar(upstream: "sandbox", configure: SandboxLifecycleTests.allowLifecycle) { sidecar in

@@ -96,6 +96,26 @@ import Testing
         #expect(FileExposure.unexpectedReaders(info(mode: 0o444, group: mine)) == "others")
     }
 
+    /// The shipped Deployment's key mount, as `deploy/kubernetes/deployment.yaml` declares it:
+    /// the Secret volume's `defaultMode` and the pod's `fsGroup` (which Kubernetes gives the
+    /// mounted files as their group and the process as a supplementary group). Changing
+    /// either so that the sidecar would warn at start fails here.
+    @Test func theShippedDeploymentsKeyMountGivesNoWarning() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let manifest = try String(contentsOf: root.appendingPathComponent("deploy/kubernetes/deployment.yaml"), encoding: .utf8)
+        let lines = manifest.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let volume = try #require(
+            lines.indices.dropLast().first { lines[$0] == "- name: merchant-key" && lines[$0 + 1] == "secret:" }, "the merchant-key volume")
+        let modeLine = try #require(lines[volume...].first { $0.hasPrefix("defaultMode:") })
+        let mode = try #require(mode_t(modeLine.dropFirst("defaultMode:".count).trimmingCharacters(in: .whitespaces), radix: 8))
+        #expect(mode == 0o440)
+        #expect(lines.contains { $0.hasPrefix("fsGroup: ") }, "the pod sets fsGroup, so the process is in the key's group")
+        var info = stat()
+        info.st_mode = S_IFREG | mode
+        info.st_gid = getegid()  // the fsGroup: a group the process is in
+        #expect(FileExposure.unexpectedReaders(info) == nil)
+    }
+
     @Test func checkConfigWarnsAboutAKeyReadableByOthersButNotThroughASymlinkToAGroupReadableFile() throws {
         let directory = temporaryPath()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -27,6 +27,34 @@ import Testing
         #expect(!logs.all.joined().contains(testSecret))
     }
 
+    /// Freedom Pay answering 403 is the same warning with the same hint as a 401.
+    @Test func anUpstream403IsAWarningWithAHint() async throws {
+        let body = #"{"code":"forbidden","message":"access denied"}"#
+        let server = try TestServer { request, connection in
+            let requestID = request.headerValues("X-Request-Id").first ?? ""
+            connection.write(
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nx-request-id: \(requestID)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            return true
+        }
+        defer { server.stop() }
+        let logs = LogCapture(level: .warning)
+        try await withSidecar(upstream: server.baseURL, logs: logs) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(refundRequest(idempotencyKey: "log-403"))
+            let response = try await client.readResponse()
+            #expect(response.status == 403)
+            #expect(response.header("X-Sidecar-Error") == nil, "Freedom Pay's answer, passed through")
+            #expect(response.bodyText == body)
+        }
+        let lines = try logs.objects().filter { $0["message"] as? String == "request" }
+        let line = try #require(lines.first)
+        #expect(lines.count == 1)
+        #expect(line["level"] as? String == "warning")
+        #expect(line["upstream_status"] as? Int == 403)
+        #expect((line["hint"] as? String)?.contains("key or authId wrong") == true)
+    }
+
     @Test func anUpstream200IsNotAWarning() async throws {
         let logs = LogCapture(level: .warning)
         try await withFakeFreedomPay { server, _ in

@@ -41,12 +41,19 @@ import Testing
         }
     }
 
+    /// Every loopback URL in the README names a port the README itself runs something on:
+    /// the signing listener (18080), the admin listener (19090), and, in the callbacks
+    /// walk-through only, the callback listener (18081), the standalone sandbox (8081) and
+    /// the example app (8000). A stray port (once 8080) is drift.
     @Test func readmeCommandsUseTheSidecarsPorts() throws {
         let readme = try text("README.md")
         let pattern = try Regex(#"http://127\.0\.0\.1:(\d+)"#)
         for match in readme.matches(of: pattern) {
             let port = String(readme[match.range].split(separator: ":").last ?? "")
-            #expect(["18080", "19090"].contains(port), "README calls \(readme[match.range])")
+            #expect(["18080", "19090", "18081", "8081", "8000"].contains(port), "README calls \(readme[match.range])")
+        }
+        for (port, listener) in [("18081", "\"callbackListen\": \"127.0.0.1:18081\""), ("8081", "sandbox --listen 127.0.0.1:8081")] {
+            #expect(readme.contains(listener), "README uses port \(port) without starting \(listener)")
         }
     }
 

@@ -116,7 +116,7 @@ import Testing
     @Test(arguments: [
         (
             #"[{"path":"/a","defaultAction":"x","bdy":"refund"}]"#,
-            "route 1 (/a): unknown key 'bdy'; valid keys: path, defaultAction, actions, allowedActions, body, headerLayout, credentials"
+            "route 1 (/a): unknown key 'bdy'; valid keys: path, defaultAction, actions, allowedActions, body, headerLayout, credentials, signature, moneyMoving"
         ),
         (
             #"[{"path":"/a","defaultAction":"x"},{"path":"/a","defaultAction":"y"}]"#,

@@ -81,6 +81,7 @@ func withSidecar<Result>(
     #expect(await shutDownAndClose(sidecar), "every connection drained")
     #expect(sidecar.proxyServer.openConnectionCount == 0)
     #expect(sidecar.adminServer.openConnectionCount == 0)
+    #expect(sidecar.callbackServer?.openConnectionCount ?? 0 == 0)
     return result
 }
 
@@ -88,7 +89,10 @@ func withSidecar<Result>(
 @discardableResult
 private func shutDownAndClose(_ sidecar: Sidecar) async -> Bool {
     let drained = await sidecar.shutdown()
-    if !drained { await sidecar.proxyServer.stop() }
+    if !drained {
+        await sidecar.proxyServer.stop()
+        await sidecar.callbackServer?.stop()
+    }
     return drained
 }
 
