@@ -207,8 +207,10 @@ final class HTTPConnectionDriver: ConnectionDelegate, @unchecked Sendable {
     func send(_ response: HTTPResponse) {
         guard case .responding(let head) = state, !connection.isClosed else { return }
         let keepAlive = head.keepAlive && !draining
-        connection.write(response.serialized(keepAlive: keepAlive, includeBody: head.method != "HEAD"))
+        // Returned before the answer goes out, so that a client holding the answer can count
+        // on the budget being free again (as `fail` and the refusal before 100 do).
         releaseBodyReservation()
+        connection.write(response.serialized(keepAlive: keepAlive, includeBody: head.method != "HEAD"))
         guard keepAlive else {
             state = .closing
             connection.closeAfterFlushing()

@@ -37,8 +37,9 @@ info:
     the body schema reads them, action or path) is a 422 `idempotency_key_reused`; the
     same operation again is forwarded and Freedom Pay replays its answer. That record is
     per replica; Freedom Pay's idempotency on `X-Request-Id` is the guarantee across them.
-    Order of checks: framing and limits, 404, 405, 415, 403, 400 `invalid_request_id`,
-    428, 400 `invalid_body`, 422, forward.
+    Order of checks (README, "Errors the sidecar itself produces"): framing and limits
+    (with 503 `overloaded` for a body over the buffer budget), 404, 405, `Host` and 411,
+    415, 403, 400 `invalid_request_id`, 428, 400 `invalid_body`, 422, forward.
 
     What JSON Schema cannot say about the bodies (the sidecar checks it; see README, "Local
     API"): the JSON text is parsed strictly (duplicate keys, invalid UTF-8, trailing data

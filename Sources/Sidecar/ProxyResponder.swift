@@ -93,9 +93,6 @@ final class ProxyResponder: HTTPResponder {
         do {
             (upstreamRequest, route) = try prepare(request, random: randomBlocks[writer.loop], outcome: &outcome)
         } catch {
-            if error.kind == .actionNotAllowed {
-                outcome.refusedAction = request.head.headers.values(named: "X-Action").first.map { String($0) }
-            }
             finish(request, with: error, outcome: outcome, started: started, writer: writer)
             return
         }
@@ -190,8 +187,9 @@ final class ProxyResponder: HTTPResponder {
         let requestID: String
     }
 
-    /// The checks that read only the head, in the documented order: target and Host (400
-    /// `invalid_request`), 404, 405, 411, 415, 403, 400 `invalid_request_id`, 428.
+    /// The checks that read only the head, in the documented order: target (400
+    /// `invalid_request`), 404, 405, `Host` (400 `invalid_request`), 411, 415, a repeated
+    /// `X-Action` (400 `invalid_request`) and 403, 400 `invalid_request_id`, 428.
     private func checkHead(_ head: HTTPRequestHead, random: RandomBlock, outcome: inout Outcome) throws(SidecarError) -> HeadDecision {
         guard head.target.hasPrefix("/") else { throw .invalidRequest("the request target must be a path") }
         guard !head.target.contains("?") else { throw .invalidRequest("query strings are not accepted") }
@@ -210,7 +208,16 @@ final class ProxyResponder: HTTPResponder {
             throw .lengthRequired
         }
         if route.signature == .pgSig { try checkMerchantContentType(head.headers) } else { try checkContentType(head.headers) }
-        let action = try self.action(for: route, headers: head.headers)
+        let action: String
+        do {
+            action = try self.action(for: route, headers: head.headers)
+        } catch {
+            // Named in the log line on both paths: after the body, and before `100 Continue`.
+            if error.kind == .actionNotAllowed {
+                outcome.refusedAction = head.headers.values(named: "X-Action").first.map { String($0) }
+            }
+            throw error
+        }
         outcome.action = action
         // Every configured route has its signing entry (built in `init` from the same table).
         guard let signing = signing[route.path] else { throw .unknownRoute }

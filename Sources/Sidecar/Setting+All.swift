@@ -65,7 +65,7 @@ extension Setting {
             show: { $0.upstreamTimeout.settingText }),
         Setting(
             "headerTimeoutSeconds", flag: "header-timeout", env: "FREEDOMPAY_HEADER_TIMEOUT", default: "10",
-            "Seconds until a request is complete (then 408; a connection that sent nothing is closed silently): from accept on a new connection, from its first byte on a kept-alive one.",
+            "Seconds until a request is complete (then 408; a connection that sent nothing is closed silently): from accept on a new connection; on a kept-alive one from the request's first byte (idleTimeoutSeconds applies before it).",
             apply: { raw, c throws(SettingError) in c.headerTimeout = try raw.number(in: 0.001...1e6) },
             show: { $0.headerTimeout.settingText }),
         Setting(
@@ -126,7 +126,8 @@ extension Setting {
             apply: { raw, c throws(SettingError) in c.upstreamConnectTimeout = try raw.number(in: 0.001...1e6) },
             show: { $0.upstreamConnectTimeout.settingText }),
         Setting(
-            "idleTimeoutSeconds", default: "60", "Seconds a client's idle keep-alive connection stays open.",
+            "idleTimeoutSeconds", default: "60",
+            "Seconds a client's kept-alive connection may wait for its next request, from the end of the previous answer (then closed silently; at maxConnections it is closed at once for a newcomer).",
             apply: { raw, c throws(SettingError) in c.idleTimeout = try raw.number(in: 0.001...1e6) },
             show: { $0.idleTimeout.settingText }),
         Setting(

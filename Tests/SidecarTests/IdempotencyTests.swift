@@ -201,6 +201,65 @@ import Testing
         }
     }
 
+    /// The pairs of the README's order that `checksRunInTheDocumentedOrder` does not reach:
+    /// each request fails two adjacent checks, and the earlier one answers. A fresh connection
+    /// per case, since some of these answers close it.
+    @Test func theOtherAdjacentChecksRunInTheDocumentedOrder() async throws {
+        try await withFakeFreedomPay { upstream, fake in
+            try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in
+                let cases: [(String, Int, String)] = [
+                    // Limits before 404: an over-long body on an unknown path.
+                    (
+                        "POST /v5/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n", 413,
+                        "body_too_large"
+                    ),
+                    // A query string before 404.
+                    ("POST /v5/nope?a=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400, "invalid_request"),
+                    // 404 before 405.
+                    ("GET /v5/nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, "unknown_route"),
+                    // 405 before Host.
+                    ("GET /v5/g2g/edit HTTP/1.1\r\n\r\n", 405, "method_not_allowed"),
+                    // Host before 411.
+                    ("POST /v5/g2g/edit HTTP/1.1\r\nContent-Type: text/plain\r\n\r\n", 400, "invalid_request"),
+                    // 411 before 415.
+                    ("POST /v5/g2g/edit HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\r\n", 411, "length_required"),
+                    // A repeated X-Action before 403 (neither is allowed on the default route).
+                    (post(headers: "X-Action: gateway.payment.reverse\r\nX-Action: gateway.payment.reverse\r\n"), 400, "invalid_request"),
+                ]
+                for (request, status, code) in cases {
+                    let client = try LoopbackClient(sidecar.address)
+                    try await client.send(request)
+                    let response = try await client.readResponse()
+                    #expect(response.status == status, "\(request.prefix(40)): \(response.bodyText)")
+                    #expect(response.header("X-Sidecar-Error") == code)
+                }
+                #expect(fake.requests.isEmpty)
+            }
+        }
+    }
+
+    /// A body over `maxBufferedBodyBytes` is refused when its head arrives, before routing:
+    /// 503 `overloaded` comes before 404 (and so before every later check), after 413.
+    @Test func theBodyBudgetIsCheckedBeforeTheRoute() async throws {
+        let smallBudget: (inout SidecarConfiguration) -> Void = { $0.maxBufferedBodyBytes = 16 }
+        try await withSidecar(upstream: "sandbox", configure: smallBudget) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(
+                "POST /v5/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 40\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 503)
+            #expect(response.header("X-Sidecar-Error") == "overloaded")
+            // A body over maxBodyBytes is a 413 before the budget is consulted.
+            let large = try LoopbackClient(sidecar.address)
+            try await large.send(
+                "POST /v5/nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 70000\r\n\r\n"
+            )
+            let tooLarge = try await large.readResponse()
+            #expect(tooLarge.status == 413)
+            #expect(tooLarge.header("X-Sidecar-Error") == "body_too_large")
+        }
+    }
+
     /// RFC 9110 §10.1.1: 428 comes from the head alone, instead of `100 Continue`, so the
     /// body is never sent; the connection then closes.
     @Test func a428IsAnsweredBefore100Continue() async throws {

@@ -84,6 +84,27 @@ import Testing
         #expect(refused == "gateway.payment.reverse\\u{9}" + String(repeating: "x", count: 40) + "…")
     }
 
+    /// A refusal answered instead of `100 Continue` (the body never sent) names the refused
+    /// action too: that path logs from the head alone.
+    @Test func aRefusedActionIsNamedWhenRefusedBeforeContinue() async throws {
+        let logs = LogCapture()
+        try await withSidecar(upstream: "sandbox", logs: logs) { sidecar in
+            let client = try LoopbackClient(sidecar.address)
+            try await client.send(
+                "POST /v5/g2g/edit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Idempotency-Key: log-403-continue\r\nX-Action: gateway.payment.reverse\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: 40\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 403, "answered instead of 100 Continue")
+            #expect(response.header("X-Sidecar-Error") == "action_not_allowed")
+        }
+        let lines = try logs.objects().filter { $0["message"] as? String == "request" }
+        #expect(lines.count == 1)
+        let line = try #require(lines.first)
+        #expect(line["error"] as? String == "action_not_allowed")
+        #expect(line["refused_action"] as? String == "gateway.payment.reverse")
+    }
+
     /// Every metric family in /metrics has a `# HELP` line (build_info and key_reloads_total
     /// once had only `# TYPE`).
     @Test func everyMetricFamilyHasHelp() async throws {
