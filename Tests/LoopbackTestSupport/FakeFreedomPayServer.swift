@@ -81,7 +81,7 @@ public final class FakeFreedomPayServer: @unchecked Sendable {
                 return noneOpenWaiters
             }
             Glibc.close(fd)
-            waiters.forEach { $0.resume() }
+            for waiter in waiters { waiter.resume() }
         }
         thread.start()
     }
