@@ -1,8 +1,5 @@
-import Crypto
 import Foundation
 import HTTP1
-import HTTPServer
-import SocketLoop
 import Synchronization
 
 /// What the fake Freedom Pay received.
@@ -12,12 +9,14 @@ public struct ReceivedUpstreamRequest: Sendable {
     public var headers: [HTTPHeader]
     public var body: [UInt8]
     public var signatureValid: Bool
-    public func header(_ name: String) -> String? { headers.first(named: name) }
+    public func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
 }
 
-/// A loopback Freedom Pay: verifies the JWS on its own (plain HMAC-SHA256 over the
-/// documented signing input), records every request, and answers as told.
-public final class FakeFreedomPay: AsyncHTTPResponder {
+/// A loopback Freedom Pay's behaviour: verifies the JWS with `IndependentJWS` alone (no
+/// FreedomPayJWS code), records every request, and answers as told. `FakeFreedomPayServer`
+/// reads the requests off the socket with `MinimalRequestReader` (no HTTP1 parser), so a
+/// framing or signing bug in the sidecar cannot be cancelled out by the same bug here.
+public final class FakeFreedomPay: Sendable {
     public let secret: String
     public let merchantID: String
     let received = Mutex<[ReceivedUpstreamRequest]>([])
@@ -26,30 +25,38 @@ public final class FakeFreedomPay: AsyncHTTPResponder {
         self.merchantID = merchantID
     }
 
+    /// Replaces the answer to every request, signed or not.
     public let reply = Mutex<HTTPResponse?>(nil)
+    /// While true, each request waits for `release` before it is answered.
     public let holdRequests = Mutex(false)
     public let arrived = Latch()
     public let release = Latch()
 
     public var requests: [ReceivedUpstreamRequest] { received.withLock { $0 } }
 
-    public func respond(to request: HTTPRequest) async -> HTTPResponse {
-        let valid = verify(request)
-        received.withLock {
-            $0.append(
-                ReceivedUpstreamRequest(
-                    method: request.head.method, target: request.head.target, headers: request.head.headers, body: request.body,
-                    signatureValid: valid))
-        }
+    /// Records `request` and returns its answer: `reply` if set, else 401 for a signature
+    /// that does not verify, else a refund's success answer echoing `X-Request-Id`. Called on
+    /// a connection's thread, which it blocks while requests are held.
+    func answer(_ request: MinimalRequestReader.Request) -> HTTPResponse {
+        let valid = verify(method: request.method, target: request.target, headers: request.headers, body: request.body)
+        let record = ReceivedUpstreamRequest(
+            method: request.method, target: request.target, headers: request.headers, body: request.body, signatureValid: valid)
+        received.withLock { $0.append(record) }
         arrived.open()
-        if holdRequests.withLock({ $0 }) { await release.wait() }
+        if holdRequests.withLock({ $0 }) {
+            let released = DispatchSemaphore(value: 0)
+            Task { [release] in
+                await release.wait()
+                released.signal()
+            }
+            released.wait()
+        }
         if let reply = reply.withLock({ $0 }) { return reply }
         guard valid else { return HTTPResponse(status: 401, body: Array(#"{"code":"invalid_signature"}"#.utf8)) }
-        let id = request.head.headers.first(named: "X-Request-Id") ?? ""
         return HTTPResponse(
             status: 200,
             headers: [
-                HTTPHeader(name: "x-request-id", value: id),
+                HTTPHeader(name: "x-request-id", value: record.header("X-Request-Id") ?? ""),
                 HTTPHeader(name: "x-request-status", value: "success"),
                 HTTPHeader(name: "x-datetime", value: "2025-06-20T07:13:31Z"),
                 HTTPHeader(name: "Content-Type", value: "application/json"),
@@ -61,24 +68,15 @@ public final class FakeFreedomPay: AsyncHTTPResponder {
     public static let refundAnswer =
         #"{"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab","amount":100,"refund_payment":{"id":"01978d53-0000-7000-8000-000000000000","status":"process","amount":-100}}"#
 
-    public func response(for failure: HTTPServerFailure) -> HTTPResponse { HTTPResponse(status: 400) }
-
-    /// Independent of FreedomPayJWS: rebuilds the documented header and HMAC by hand.
-    public func verify(_ request: HTTPRequest) -> Bool {
-        guard let value = request.head.headers.first(named: "X-JWS-Signature") else { return false }
-        let header =
-            #"{"uri":"\#(request.head.path)","auth_id":"\#(merchantID)","method":"\#(request.head.method)","params":"","alg":"HS256"}"#
-        let encodedHeader = Data(header.utf8).base64URL
-        let input = encodedHeader + "." + Data(request.body).base64URL
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return value == encodedHeader + ".." + Data(mac).base64URL
-    }
-}
-
-extension Data {
-    public var base64URL: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
-            of: "=", with: "")
+    /// Whether the request carries exactly one `X-JWS-Signature` that `IndependentJWS`
+    /// verifies with `secret` (HS256, HS384 or HS512, as its header says) over `body`, and
+    /// whose header is the Gateway or Invoice layout for this merchant, method and path.
+    public func verify(method: String, target: String, headers: [HTTPHeader], body: [UInt8]) -> Bool {
+        let signatures = headers.filter { $0.name.lowercased() == "x-jws-signature" }
+        guard signatures.count == 1, let header = IndependentJWS.verifiedHeader(signatures[0].value, body: body, secret: secret)
+        else { return false }
+        let path = String(target.prefix { $0 != "?" })
+        return IndependentJWS.isFreedomPayHeader(header, path: path, merchantID: merchantID, method: method)
     }
 }
 
@@ -86,9 +84,19 @@ extension Data {
 /// (closing every connection) whether `body` returns or throws.
 public func withFakeFreedomPay<Result>(
     secret: String, merchantID: String, isolation: isolated (any Actor)? = #isolation,
-    _ body: (HTTPServer, FakeFreedomPay) async throws -> Result
+    _ body: (FakeFreedomPayServer, FakeFreedomPay) async throws -> Result
 ) async throws -> Result {
     let fake = FakeFreedomPay(secret: secret, merchantID: merchantID)
-    let server = HTTPServer(listener: try Listener(address: .tcp(host: "127.0.0.1", port: 0)), responder: fake)
-    return try await withStartedServer(server) { try await body($0, fake) }
+    let server = try FakeFreedomPayServer(fake)
+    let result: Result
+    do {
+        result = try await body(server, fake)
+    } catch {
+        await server.stop()
+        throw error
+    }
+    await server.stop()
+    let left = server.openConnectionCount
+    guard left == 0 else { throw LoopbackClientError("\(left) connection(s) to \(server.address) still open after stop()") }
+    return result
 }

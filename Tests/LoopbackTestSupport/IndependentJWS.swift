@@ -26,6 +26,22 @@ public enum IndependentJWS {
         return String(decoding: headerBytes, as: UTF8.self)
     }
 
+    /// Whether `header` is, byte for byte, a Freedom Pay JOSE header for `merchantID`,
+    /// `method` and `path` (the layouts `JOSEHeaderLayout` in
+    /// Sources/FreedomPayJWS/JOSEHeader.swift names, rebuilt here as text): the Gateway layout
+    /// `{"uri":…,"auth_id":"…","method":…,"params":"","alg":…}` or the Invoice layout
+    /// `{"path":…,"merchant_id":…,"method":…,"params":"","alg":…}` (a numeric merchant id),
+    /// `alg` one of HS256, HS384, HS512, and an optional string `"kid"` after `alg`.
+    public static func isFreedomPayHeader(_ header: String, path: String, merchantID: String, method: String) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any],
+            let alg = object["alg"] as? String, ["HS256", "HS384", "HS512"].contains(alg)
+        else { return false }
+        let kid = (object["kid"] as? String).map { #","kid":"\#($0)""# } ?? ""
+        let tail = #""method":"\#(method)","params":"","alg":"\#(alg)"\#(kid)}"#
+        return header == #"{"uri":"\#(path)","auth_id":"\#(merchantID)","# + tail
+            || header == #"{"path":"\#(path)","merchant_id":\#(merchantID),"# + tail
+    }
+
     static func encode(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

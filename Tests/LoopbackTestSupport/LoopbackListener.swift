@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A TCP socket bound to 127.0.0.1 on an ephemeral port, listening or not.
@@ -46,6 +46,8 @@ final class LoopbackAcceptor: @unchecked Sendable {
     private let wakePipe: (read: Int32, write: Int32)
     private let stopped = NSLock()
     private var isStopped = false
+    /// Opened once the listening socket is closed: from then on, connecting is refused.
+    let closed = Latch()
 
     init() throws {
         let (fd, port) = try LoopbackSocket.bind(listening: true)
@@ -95,5 +97,6 @@ final class LoopbackAcceptor: @unchecked Sendable {
         Glibc.close(listenFD)
         Glibc.close(wakePipe.read)
         Glibc.close(wakePipe.write)
+        closed.open()
     }
 }

@@ -28,17 +28,28 @@ public struct MinimalRequestReader {
         guard let end = Self.headEnd(buffer) else { return nil }
         let lines = String(decoding: buffer[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let requestLine = lines[0].split(separator: " ", omittingEmptySubsequences: false)
-        guard requestLine.count == 3, requestLine[2] == "HTTP/1.1" || requestLine[2] == "HTTP/1.0" else { throw Malformed() }
+        guard requestLine.count == 3, !requestLine[0].isEmpty, requestLine[0].unicodeScalars.allSatisfy(Self.isTokenCharacter),
+            requestLine[1].hasPrefix("/"), !requestLine[1].unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
+            requestLine[2] == "HTTP/1.1" || requestLine[2] == "HTTP/1.0"
+        else { throw Malformed() }
         var headers: [HTTPHeader] = []
         for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { throw Malformed() }
+            // RFC 9112 §5: a field name is a token, with no whitespace before the colon; no
+            // control characters (a bare CR or LF, NUL) anywhere in the line.
+            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
+                line[..<colon].unicodeScalars.allSatisfy(Self.isTokenCharacter),
+                !line.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F })
+            else { throw Malformed() }
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .init(charactersIn: " \t"))
             headers.append(HTTPHeader(name: String(line[..<colon]), value: value))
         }
         func values(_ name: String) -> [String] { headers.filter { $0.name.lowercased() == name }.map(\.value) }
         guard values("transfer-encoding").isEmpty else { throw Malformed() }
         let lengths = values("content-length")
-        guard lengths.count <= 1, let length = lengths.isEmpty ? 0 : Int(lengths[0]), length >= 0 else { throw Malformed() }
+        // RFC 9110 §8.6: Content-Length is 1*DIGIT (so no sign, no space, no list).
+        guard lengths.count <= 1, lengths.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let length = lengths.isEmpty ? 0 : Int(lengths[0])
+        else { throw Malformed() }
         let bodyStart = end + 4
         guard buffer.count >= bodyStart + length else { return nil }
         let body = Array(buffer[bodyStart..<(bodyStart + length)])
@@ -59,6 +70,13 @@ public struct MinimalRequestReader {
         text += "Content-Length: \(response.body.count)\r\n"
         if !keepAlive { text += "Connection: close\r\n" }
         return Array((text + "\r\n").utf8) + response.body
+    }
+
+    /// RFC 9110 §5.6.2 tchar.
+    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII
+            && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
     }
 
     private static func headEnd(_ bytes: [UInt8]) -> Int? {

@@ -8,7 +8,7 @@ import Testing
 /// The scoped helpers themselves: what a test starts is stopped even when its body throws.
 @Suite(.timeLimit(.minutes(1))) struct ScopedHelperTests {
     @Test func withSidecarAndWithFakeFreedomPayStopBothWhenTheBodyThrows() async throws {
-        let started = Mutex<(upstream: HTTPServer, sidecar: Sidecar)?>(nil)
+        let started = Mutex<(upstream: FakeFreedomPayServer, sidecar: Sidecar)?>(nil)
         await #expect(throws: LoopbackClientError.self) {
             try await withFakeFreedomPay { upstream, _ in
                 try await withSidecar(upstream: upstreamURL(upstream)) { sidecar in

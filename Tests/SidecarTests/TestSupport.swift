@@ -48,12 +48,13 @@ final class LogCapture: Sendable {
 
 /// Runs `body` with a fake Freedom Pay that knows the test secret and merchant, then stops it.
 func withFakeFreedomPay<Result>(
-    isolation: isolated (any Actor)? = #isolation, _ body: (HTTPServer, FakeFreedomPay) async throws -> Result
+    isolation: isolated (any Actor)? = #isolation, _ body: (FakeFreedomPayServer, FakeFreedomPay) async throws -> Result
 ) async throws -> Result {
     try await withFakeFreedomPay(secret: testSecret, merchantID: testMerchant) { try await body($0, $1) }
 }
 
 func upstreamURL(_ server: HTTPServer) -> String { "http://\(server.address)" }
+func upstreamURL(_ server: FakeFreedomPayServer) -> String { "http://\(server.address)" }
 
 /// Runs `body` with a sidecar on ephemeral loopback ports and an inline test key, then
 /// shuts it down whether `body` returns or throws. On return it also expects that every

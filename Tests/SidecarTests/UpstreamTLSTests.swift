@@ -45,9 +45,8 @@ private func get(_ path: String, from address: ListenAddress) async throws -> Re
 /// Whether the X-JWS-Signature of what the server received verifies with the test secret,
 /// checked independently of FreedomPayJWS.
 private func signatureIsValid(_ request: TLSReceivedRequest) -> Bool {
-    let head = HTTPRequestHead(method: request.method, target: request.target, headers: request.headers)
-    return FakeFreedomPay(secret: testSecret, merchantID: testMerchant)
-        .verify(HTTPRequest(head: head, body: request.body))
+    FakeFreedomPay(secret: testSecret, merchantID: testMerchant)
+        .verify(method: request.method, target: request.target, headers: request.headers, body: request.body)
 }
 
 /// The `{"error":{"code":…,"message":…}}` body of a sidecar error.
