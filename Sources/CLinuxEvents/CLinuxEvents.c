@@ -133,8 +133,15 @@ int cle_scrub_environment_value(const char *name) {
     return scrubbed;
 }
 
+// Defined only when a sanitizer's runtime is linked in (weak: NULL otherwise).
+extern void __tsan_init(void) __attribute__((weak));
+extern void __asan_init(void) __attribute__((weak));
+
 void cle_malloc_trim(void) {
 #if defined(__GLIBC__)
+    // Under ThreadSanitizer or AddressSanitizer, malloc is the sanitizer's own allocator:
+    // glibc's arenas hold nothing to give back.
+    if (__tsan_init != NULL || __asan_init != NULL) return;
     malloc_trim(0);
 #endif
 }
