@@ -51,6 +51,11 @@ public enum HTTPSyntax {
     public static func isToken(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy(ByteClass.isTokenChar)
     }
+
+    /// The value of a hex digit (RFC 5234 HEXDIG, either case), or nil.
+    public static func hexValue(_ byte: UInt8) -> Int? {
+        ByteClass.hexValue(byte)
+    }
 }
 
 extension StringProtocol {

@@ -37,18 +37,9 @@ public enum RequestIDEcho: Sendable, Equatable {
             if index == 8 || index == 13 || index == 18 || index == 23 {
                 guard a[index] == UInt8(ascii: "-"), b[index] == UInt8(ascii: "-") else { return false }
             } else {
-                guard let x = hexValue(a[index]), let y = hexValue(b[index]), x == y else { return false }
+                guard let x = HTTPSyntax.hexValue(a[index]), let y = HTTPSyntax.hexValue(b[index]), x == y else { return false }
             }
         }
         return true
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
