@@ -71,7 +71,7 @@ let package = Package(
             resources: [.copy("Conformance")]
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "SocketLoop", "LoopbackTestSupport"]),
-        .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS"]),
+        .testTarget(name: "FreedomPayJWSTests", dependencies: ["FreedomPayJWS", "LoopbackTestSupport"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTP1", "LoopbackTestSupport"]),
         // Runs the built executable as a real process: signals, key rotation, drain, CLI.
         .testTarget(name: "ProcessTests", dependencies: ["freedompay-sidecar", "Sidecar", "FreedomPayJWS", "HTTP1", "HTTPServer", "SocketLoop", "LoopbackTestSupport"]),

@@ -6,7 +6,7 @@
 #
 # For each sanitizer it runs exactly:
 #   swift build --build-tests -Xswiftc -sanitize=S --scratch-path .build-tsan|.build-asan
-#   swift test --skip-build -Xswiftc -sanitize=S --scratch-path .build-tsan|.build-asan
+#   swift test --skip-build [--no-parallel for thread] -Xswiftc -sanitize=S --scratch-path .build-tsan|.build-asan
 # (-Xswiftc instruments the Swift code, ours and the packages'; the C shims, BoringSSL and the
 # system OpenSSL are not instrumented, though ASan's interceptors still check their libc calls.)
 #
@@ -29,8 +29,14 @@ run() {
   local status=0
   case "$sanitizer" in
     thread)
-      TSAN_OPTIONS="log_path=$reports/report suppressions=$root/scripts/tsan-suppressions.txt second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-        swift test --skip-build -Xswiftc -sanitize=thread --scratch-path "$scratch" || status=$?
+      # --no-parallel: one test at a time. Each test keeps its own threads (event loops, pools,
+      # fakes), which is what TSan is here to check; what goes is the interleaving of unrelated
+      # tests. Run in parallel under TSan, the whole suite slowed to about one core and dozens
+      # of tests hit their 10 s timeouts together (README, "Sanitizers").
+      # atexit_sleep_ms=0: TSan otherwise sleeps 1 s in the exit of every instrumented process,
+      # and the process tests start the sidecar dozens of times.
+      TSAN_OPTIONS="log_path=$reports/report suppressions=$root/scripts/tsan-suppressions.txt second_deadlock_stack=1 atexit_sleep_ms=0 ${TSAN_OPTIONS:-}" \
+        swift test --skip-build --no-parallel -Xswiftc -sanitize=thread --scratch-path "$scratch" || status=$?
       ;;
     address)
       ASAN_OPTIONS="log_path=$reports/report detect_leaks=1 ${ASAN_OPTIONS:-}" \

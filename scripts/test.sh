@@ -107,7 +107,7 @@ scripts/prove-runtime-image.sh .build/release/freedompay-sidecar --expect-versio
 step "fuzz smoke (libFuzzer + AddressSanitizer, 20000 runs per parser target, the XML reader's included)"
 scripts/fuzz.sh 20000
 
-step "sanitizer: swift test under AddressSanitizer + LeakSanitizer"
-scripts/sanitizers.sh address
+step "sanitizers: swift test under ThreadSanitizer (one test at a time), then AddressSanitizer + LeakSanitizer"
+scripts/sanitizers.sh all
 
 step "all checks passed"

@@ -139,7 +139,7 @@ import _CryptoExtras
     /// ECDSA is randomized, so ES256 has no fixed answer: each signature is checked by the
     /// `openssl` command line (`dgst -sha256 -verify`) against the public key above, after
     /// turning JWS's r‖s (RFC 7518 §3.4) into DER with `ecdsaDER` below, written for this test.
-    @Test func es256VerifiedByOpenSSL() throws {
+    @Test func es256VerifiedByOpenSSL() async throws {
         let key = try SigningKey(algorithm: .es256, keyData: Array(Self.ecPrivateKeyPEM.utf8))
         let header = JOSEHeaderLayout.gateway.header(path: "/v5/g2g/edit", merchantID: "123456", method: "POST", algorithm: .es256)
         let value = DetachedJWS.sign(header: header, payload: Self.body, key: key)
@@ -150,9 +150,10 @@ import _CryptoExtras
         let signature = try #require(Base64URL.decode(parts[1]))
         #expect(signature.count == 64)
         let input = Array((parts[0] + "." + "eyJpZCI6IjAxOTc4ZDRmLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMCIsImFtb3VudCI6MTAwfQ").utf8)
-        #expect(try OpenSSLCommand.verifyES256(publicKeyPEM: Self.ecPublicKeyPEM, signatureDER: ecdsaDER(signature), input: input))
+        #expect(try await OpenSSLCommand.verifyES256(publicKeyPEM: Self.ecPublicKeyPEM, signatureDER: ecdsaDER(signature), input: input))
         #expect(
-            try !OpenSSLCommand.verifyES256(publicKeyPEM: Self.ecPublicKeyPEM, signatureDER: ecdsaDER(signature), input: input + [0x20]))
+            try await !OpenSSLCommand.verifyES256(
+                publicKeyPEM: Self.ecPublicKeyPEM, signatureDER: ecdsaDER(signature), input: input + [0x20]))
     }
 
     @Test func verifyRejectsMalformedValues() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackTestSupport
 
 /// The `openssl` command line (Debian's `openssl` package, which `scripts/install-deps.sh`
 /// installs) as an independent verifier: it shares no code with FreedomPayJWS or swift-crypto.
@@ -10,7 +11,7 @@ enum OpenSSLCommand {
     /// `openssl dgst -sha256 -verify PUBLIC -signature DER` over `input`: true when it prints
     /// "Verified OK" and exits 0, false when it exits 1 ("Verification failure"); anything else
     /// (no openssl, an unreadable key) throws, so a missing tool fails the test.
-    static func verifyES256(publicKeyPEM: String, signatureDER: [UInt8], input: [UInt8]) throws -> Bool {
+    static func verifyES256(publicKeyPEM: String, signatureDER: [UInt8], input: [UInt8]) async throws -> Bool {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -21,16 +22,11 @@ enum OpenSSLCommand {
         try Data(signatureDER).write(to: signature)
         try Data(input).write(to: data)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "dgst", "-sha256", "-verify", publicKey.path, "-signature", signature.path, data.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        switch (process.terminationStatus, text) {
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["openssl", "dgst", "-sha256", "-verify", publicKey.path, "-signature", signature.path, data.path],
+            mergingStandardError: true)
+        switch (result.status, result.standardOutput) {
         case (0, let text) where text.contains("Verified OK"): return true
         case (1, let text) where text.contains("Verification failure"): return false
         case (let status, let text): throw Failure(description: "openssl dgst -verify exited \(status): \(text)")

@@ -21,7 +21,7 @@ public final class FakeFreedomPayServer: @unchecked Sendable {
     private var refused = 0
     private var openDescriptors: Set<Int32> = []
     private var stopped = false
-    private var noneOpenWaiters: [CheckedContinuation<Void, Never>] = []
+    private var noneOpenWaiters: [Latch] = []
 
     init(_ fake: FakeFreedomPay) throws {
         self.fake = fake
@@ -51,14 +51,11 @@ public final class FakeFreedomPayServer: @unchecked Sendable {
             return openDescriptors.isEmpty
         }
         guard !none else { return }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = lock.withLock {
-                if openDescriptors.isEmpty { return true }
-                noneOpenWaiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
+        let noneOpen = Latch()
+        lock.withLock {
+            if openDescriptors.isEmpty { noneOpen.open() } else { noneOpenWaiters.append(noneOpen) }
         }
+        await noneOpen.wait()
     }
 
     private func accepted(_ fd: Int32) {
@@ -76,12 +73,12 @@ public final class FakeFreedomPayServer: @unchecked Sendable {
             serve(fd)
             let waiters = lock.withLock {
                 _ = openDescriptors.remove(fd)
-                guard openDescriptors.isEmpty else { return [CheckedContinuation<Void, Never>]() }
+                guard openDescriptors.isEmpty else { return [Latch]() }
                 defer { noneOpenWaiters = [] }
                 return noneOpenWaiters
             }
             Glibc.close(fd)
-            for waiter in waiters { waiter.resume() }
+            for waiter in waiters { waiter.open() }
         }
         thread.start()
     }

@@ -140,7 +140,7 @@ public final class TestServer: @unchecked Sendable {
     private let condition = NSCondition()
     private var _requests: [ReceivedRequest] = []
     private var _connections = 0
-    private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var waiters: [(count: Int, reached: Latch)] = []
 
     /// Bytes written as soon as a connection is accepted, after which it is closed
     /// without reading (for a client that expects to speak first, such as TLS).
@@ -178,16 +178,11 @@ public final class TestServer: @unchecked Sendable {
 
     /// Returns once `count` requests have been recorded. Suspends, never blocks a thread.
     public func waitForRequests(_ count: Int) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            if _requests.count >= count {
-                condition.unlock()
-                continuation.resume()
-            } else {
-                waiters.append((count, continuation))
-                condition.unlock()
-            }
+        let reached = Latch()
+        condition.withLock {
+            if _requests.count >= count { reached.open() } else { waiters.append((count, reached)) }
         }
+        await reached.wait()
     }
 
     /// Opens the gate and stops accepting. Connection threads end when their peers close.
@@ -227,7 +222,7 @@ public final class TestServer: @unchecked Sendable {
             let ready = waiters.filter { $0.count <= total }
             waiters.removeAll { $0.count <= total }
             condition.unlock()
-            ready.forEach { $0.continuation.resume() }
+            ready.forEach { $0.reached.open() }
             if !handler(request, connection) { break }
         }
         connection.close()

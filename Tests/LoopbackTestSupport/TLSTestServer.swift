@@ -51,7 +51,7 @@ public final class TLSTestServer: @unchecked Sendable {
     private var openDescriptors: Set<Int32> = []
     private var stopped = false
     /// Resumed when the last open connection ends.
-    private var noneOpenWaiters: [CheckedContinuation<Void, Never>] = []
+    private var noneOpenWaiters: [Latch] = []
 
     /// - Parameter maximumVersion: the newest protocol version to offer; `.tls11` also
     ///   drops OpenSSL to security level 0, since OpenSSL 3 refuses TLS 1.1 at level 1.
@@ -101,14 +101,11 @@ public final class TLSTestServer: @unchecked Sendable {
 
     /// Returns once no connection is open (each one's thread has ended): an event, not a poll.
     public func waitUntilNoConnectionIsOpen() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = lock.withLock {
-                if openDescriptors.isEmpty { return true }
-                noneOpenWaiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
+        let noneOpen = Latch()
+        lock.withLock {
+            if openDescriptors.isEmpty { noneOpen.open() } else { noneOpenWaiters.append(noneOpen) }
         }
+        await noneOpen.wait()
     }
 
     /// Stops accepting and shuts down every open connection; their threads then end.
@@ -141,12 +138,12 @@ public final class TLSTestServer: @unchecked Sendable {
             SSL_CTX_free(admitted.context.pointer)
             let waiters = lock.withLock {
                 _ = openDescriptors.remove(fd)
-                guard openDescriptors.isEmpty else { return [CheckedContinuation<Void, Never>]() }
+                guard openDescriptors.isEmpty else { return [Latch]() }
                 defer { noneOpenWaiters = [] }
                 return noneOpenWaiters
             }
             Glibc.close(fd)
-            waiters.forEach { $0.resume() }
+            waiters.forEach { $0.open() }
         }
         thread.start()
     }

@@ -91,40 +91,35 @@ private func logObject(_ sidecar: SidecarProcessHarness, _ message: String) asyn
                 _ = try await sidecar.startedAddress("listen")
                 let pid = sidecar.process.processIdentifier
                 for file in ["environ", "mem"] {
-                    let reader = Process()
-                    reader.executableURL = URL(fileURLWithPath: asNobody[0])
-                    reader.arguments = Array(asNobody.dropFirst()) + ["/usr/bin/head", "-c", "1", "/proc/\(pid)/\(file)"]
-                    let errors = Pipe()
-                    reader.standardOutput = Pipe()
-                    reader.standardError = errors
-                    try reader.run()
-                    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    reader.waitUntilExit()
+                    let reader = try await ChildProcess.run(
+                        URL(fileURLWithPath: asNobody[0]),
+                        arguments: Array(asNobody.dropFirst()) + ["/usr/bin/head", "-c", "1", "/proc/\(pid)/\(file)"])
+                    let message = reader.standardError
                     // Once opened, `head` reads /proc/PID/mem at offset 0, which is unmapped: an
                     // I/O error, not a refusal to open.
                     let refused = message.contains("cannot open") && message.contains("Permission denied")
                     #expect(refused == !allowCoreDumps, "\(file), allowCoreDumps \(allowCoreDumps): \(message)")
-                    if file == "environ" { #expect((reader.terminationStatus == 0) == allowCoreDumps) }
+                    if file == "environ" { #expect((reader.status == 0) == allowCoreDumps) }
                 }
             }
         }
     }
 
-    @Test func aDeviceOrAFIFOAsKeyOrConfigFailsCheckConfigAndServeAtOnce() throws {
+    @Test func aDeviceOrAFIFOAsKeyOrConfigFailsCheckConfigAndServeAtOnce() async throws {
         let dir = try makeTemporaryDirectory()
         let fifo = dir.appendingPathComponent("fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
         let base = ["--upstream", "sandbox", "--auth-id", merchant]
-        let zero = try runSidecar(["check-config", "--key-file", "/dev/zero"] + base)
+        let zero = try await runSidecar(["check-config", "--key-file", "/dev/zero"] + base)
         #expect(zero.0 == 1)
         #expect(zero.2.contains("key file /dev/zero is not a regular file (a character device)"), "\(zero.2)")
-        let fifoKey = try runSidecar(["check-config", "--key-file", fifo] + base)
+        let fifoKey = try await runSidecar(["check-config", "--key-file", fifo] + base)
         #expect(fifoKey.0 == 1)
         #expect(fifoKey.2.contains("key file \(fifo) is not a regular file (a FIFO)"), "\(fifoKey.2)")
-        let fifoConfig = try runSidecar(["check-config", "--config", fifo] + base, environment: ["FREEDOMPAY_KEY": secret])
+        let fifoConfig = try await runSidecar(["check-config", "--config", fifo] + base, environment: ["FREEDOMPAY_KEY": secret])
         #expect(fifoConfig.0 == 1)
         #expect(fifoConfig.2.contains("config file \(fifo) is not a regular file (a FIFO)"), "\(fifoConfig.2)")
-        let serve = try runSidecar(serveArguments(extra: ["--config", fifo]), environment: ["FREEDOMPAY_KEY": secret])
+        let serve = try await runSidecar(serveArguments(extra: ["--config", fifo]), environment: ["FREEDOMPAY_KEY": secret])
         #expect(serve.0 == 1)
         #expect(serve.1.contains("config file \(fifo) is not a regular file (a FIFO)"), "\(serve.1)")
     }
@@ -160,7 +155,7 @@ private func logObject(_ sidecar: SidecarProcessHarness, _ message: String) asyn
             "--config", configFile.path, "--listen", "unix:\(socket)", "--admin-listen", "127.0.0.1:0", "--upstream", "sandbox",
             "--auth-id", merchant, "--key-file", keyFile.path,
         ]
-        let check = try runSidecar(["check-config"] + arguments)
+        let check = try await runSidecar(["check-config"] + arguments)
         #expect(check.0 == 0, "\(check.2)")
         let printed = check.1.split(separator: "\n").filter { $0.hasPrefix("warning: ") }.map { String($0.dropFirst(9)) }
         try await withSidecarProcess(arguments: ["serve"] + arguments) { sidecar in
@@ -180,22 +175,22 @@ private func logObject(_ sidecar: SidecarProcessHarness, _ message: String) asyn
     @Test func healthcheckPrintsWhyItFailed() async throws {
         let refusing = try RefusingPort()
         let port = refusing.port
-        let refused = try runSidecar(["healthcheck", "--url", "http://127.0.0.1:\(port)/readyz"])
+        let refused = try await runSidecar(["healthcheck", "--url", "http://127.0.0.1:\(port)/readyz"])
         #expect(refused.0 == 1)
         #expect(refused.2 == "healthcheck: cannot connect to 127.0.0.1:\(port): Connection refused\n")
-        let malformed = try runSidecar(["healthcheck", "--url", "https://127.0.0.1:1/readyz"])
+        let malformed = try await runSidecar(["healthcheck", "--url", "https://127.0.0.1:1/readyz"])
         #expect(malformed.0 == 1)
         #expect(malformed.2 == "healthcheck: https://127.0.0.1:1/readyz: only http:// URLs are probed\n")
     }
 
-    @Test func signWithARouteAppliesTheRoutesBodyChecks() throws {
-        let refused = try runSidecar(
+    @Test func signWithARouteAppliesTheRoutesBodyChecks() async throws {
+        let refused = try await runSidecar(
             ["sign", "--route", "/v5/g2g/edit", "--auth-id", merchant], stdin: #"{"id":"x","amount":-1}"#,
             environment: ["FREEDOMPAY_KEY": secret])
         #expect(refused.0 == 1)
         #expect(refused.1.isEmpty)
         #expect(refused.2.hasPrefix("invalid_body: "), "\(refused.2)")
-        let accepted = try runSidecar(
+        let accepted = try await runSidecar(
             ["sign", "--route", "/v5/g2g/edit", "--auth-id", merchant],
             stdin: #"{"id":"01978d4f-1a2b-7c3d-8e4f-0123456789ab","amount":100}"#,
             environment: ["FREEDOMPAY_KEY": secret])
@@ -203,8 +198,8 @@ private func logObject(_ sidecar: SidecarProcessHarness, _ message: String) asyn
         #expect(accepted.1.contains(".."))
     }
 
-    @Test func anUnknownFreedomPayVariableStopsServe() throws {
-        let result = try runSidecar(serveArguments(), environment: ["FREEDOMPAY_KEY": secret, "FREEDOMPAY_LOGLEVEL": "debug"])
+    @Test func anUnknownFreedomPayVariableStopsServe() async throws {
+        let result = try await runSidecar(serveArguments(), environment: ["FREEDOMPAY_KEY": secret, "FREEDOMPAY_LOGLEVEL": "debug"])
         #expect(result.0 == 1)
         #expect(result.1.contains("unknown environment variable FREEDOMPAY_LOGLEVEL; did you mean FREEDOMPAY_LOG_LEVEL?"), "\(result.1)")
     }

@@ -13,7 +13,7 @@ let sidecarExecutable: URL = {
 /// wait for log events rather than sleeping.
 final class SidecarProcessHarness: @unchecked Sendable {
     let process = Process()
-    private let lines = Mutex<(all: [String], waiters: [(String, CheckedContinuation<String?, Never>)], ended: Bool)>(([], [], false))
+    private let lines = Mutex<(all: [String], waiters: [(String, OneShot<String?>)], ended: Bool)>(([], [], false))
     private let stderrText = Mutex("")
     let exited = Latch()
 
@@ -59,27 +59,30 @@ final class SidecarProcessHarness: @unchecked Sendable {
     var stdoutLines: [String] { lines.withLock { $0.all } }
     var standardError: String { stderrText.withLock { $0 } }
 
-    /// The first stdout line (already seen or yet to come) containing `text`; `nil` if the process ends first.
+    /// The first stdout line (already seen or yet to come) containing `text`; `nil` if the
+    /// process ends first or the waiting test is cancelled (see `OneShot`).
     func waitForLine(containing text: String, after skip: Int = 0) async -> String? {
-        await withCheckedContinuation { continuation in
-            let immediate: String?? = lines.withLock { state in
-                if let line = state.all.dropFirst(skip).first(where: { $0.contains(text) }) { return .some(line) }
-                if state.ended { return .some(nil) }
-                state.waiters.append((text, continuation))
-                return .none
+        let line = OneShot<String?>()
+        lines.withLock { state in
+            if let seen = state.all.dropFirst(skip).first(where: { $0.contains(text) }) {
+                line.fulfill(seen)
+            } else if state.ended {
+                line.fulfill(nil)
+            } else {
+                state.waiters.append((text, line))
             }
-            if let immediate { continuation.resume(returning: immediate) }
         }
+        return await line.value() ?? nil
     }
 
     private func deliver(_ line: String) {
-        let ready = lines.withLock { state -> [CheckedContinuation<String?, Never>] in
+        let ready = lines.withLock { state -> [OneShot<String?>] in
             state.all.append(line)
             let matching = state.waiters.filter { line.contains($0.0) }.map(\.1)
             state.waiters.removeAll { line.contains($0.0) }
             return matching
         }
-        ready.forEach { $0.resume(returning: line) }
+        ready.forEach { $0.fulfill(line) }
     }
 
     private func finishLines() {
@@ -88,7 +91,7 @@ final class SidecarProcessHarness: @unchecked Sendable {
             defer { state.waiters = [] }
             return state.waiters.map(\.1)
         }
-        waiting.forEach { $0.resume(returning: nil) }
+        waiting.forEach { $0.fulfill(nil) }
     }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }

@@ -311,21 +311,14 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")
         try writeKey("secret", to: keyFile)
-        let process = Process()
-        process.executableURL = sidecarExecutable
-        process.arguments = [
-            "sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path,
-        ]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(#"{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}"#.utf8))
-        try input.fileHandleForWriting.close()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let result = try await ChildProcess.run(
+            sidecarExecutable,
+            arguments: [
+                "sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path,
+            ],
+            standardInput: Array(#"{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}"#.utf8))
+        let printed = result.standardOutput
+        #expect(result.status == 0)
         #expect(printed.hasSuffix("..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ\n"))
         #expect(printed.split(separator: "\n").count == 1)
     }
@@ -334,35 +327,29 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")
         try writeKey(secret, to: keyFile)
-        func run(_ arguments: [String]) -> (Int32, String) {
-            let process = Process()
-            process.executableURL = sidecarExecutable
-            process.arguments = arguments
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = Pipe()
-            try? process.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+        func run(_ arguments: [String]) async throws -> (Int32, String) {
+            let result = try await ChildProcess.run(sidecarExecutable, arguments: arguments)
+            return (result.status, result.standardError)
         }
-        let noUpstream = run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path])
+        let noUpstream = try await run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path])
         #expect(noUpstream.0 == 1)
         #expect(noUpstream.1.contains("--upstream sandbox"))
-        #expect(run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "sandbox"]).0 == 0)
-        let insecure = run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "http://api.freedompay.kz"])
+        #expect(try await run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "sandbox"]).0 == 0)
+        let insecure = try await run([
+            "check-config", "--auth-id", merchant, "--key-file", keyFile.path, "--upstream", "http://api.freedompay.kz",
+        ])
         #expect(insecure.0 == 1)
         #expect(insecure.1.contains("https"))
-        let noMerchant = run(["check-config", "--key-file", keyFile.path, "--upstream", "sandbox"])
+        let noMerchant = try await run(["check-config", "--key-file", keyFile.path, "--upstream", "sandbox"])
         #expect(noMerchant.0 == 1)
         #expect(noMerchant.1.contains("merchant id"))
 
         try await withSidecarProcess(arguments: serveArguments(keyFile: keyFile, upstream: "sandbox")) { sidecar in
             let admin = try await sidecar.startedAddress("admin_listen")
-            #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 0)
+            #expect(try await run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 0)
             sidecar.signal(SIGTERM)
             #expect(await sidecar.waitForExit() == 0)
-            #expect(run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 1)
+            #expect(try await run(["healthcheck", "--url", "http://\(admin)/readyz"]).0 == 1)
         }
     }
 

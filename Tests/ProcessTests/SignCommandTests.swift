@@ -1,28 +1,14 @@
 import Foundation
+import LoopbackTestSupport
 import Testing
 
 /// Runs `freedompay-sidecar` with `arguments`, `stdin` and `environment` (FREEDOMPAY_* of
 /// the test process removed); returns the exit status, stdout and stderr.
-func runSidecar(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> (Int32, String, String) {
-    let process = Process()
-    process.executableURL = sidecarExecutable
-    process.arguments = arguments
+func runSidecar(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) async throws -> (Int32, String, String) {
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FREEDOMPAY_") }
     env.merge(environment) { $1 }
-    process.environment = env
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, printed, errorText)
+    let result = try await ChildProcess.run(sidecarExecutable, arguments: arguments, environment: env, standardInput: Array(stdin.utf8))
+    return (result.status, result.standardOutput, result.standardError)
 }
 
 /// Freedom Pay's published Card API vector (HS512, key "secret").
@@ -38,8 +24,8 @@ let invoiceSignature =
     "eyJwYXRoIjoiL3Y1L21lcmNoYW50L2ludm9pY2UvaW5pdCIsIm1lcmNoYW50X2lkIjoxMjM0NTYsIm1ldGhvZCI6IlBPU1QiLCJwYXJhbXMiOiIiLCJhbGciOiJIUzUxMiJ9..wCwFCAmxN0nbTm6mad8GxowIjgkCwfF7IAy2ijO9thLjsZFXnS4K_I4NPnXjkTFTMnEzqjk8rtIVmtf7NbGyvg\n"
 
 @Suite(.timeLimit(.minutes(1))) struct SignCommandTests {
-    @Test func signReadsTheSameEnvironmentAsServe() throws {
-        let (status, printed, errors) = try runSidecar(
+    @Test func signReadsTheSameEnvironmentAsServe() async throws {
+        let (status, printed, errors) = try await runSidecar(
             ["sign", "--uri", "/v5/card-api/request/status"], stdin: cardAPIBody,
             environment: ["FREEDOMPAY_AUTH_ID": "123456", "FREEDOMPAY_ALG": "HS512", "FREEDOMPAY_KEY": "secret"])
         #expect(status == 0, "\(errors)")
@@ -47,18 +33,18 @@ let invoiceSignature =
         #expect(printed.split(separator: "\n").count == 1)
     }
 
-    @Test func signWithTheInvoiceLayoutReproducesFreedomPaysInvoiceExample() throws {
-        let (status, printed, errors) = try runSidecar(
+    @Test func signWithTheInvoiceLayoutReproducesFreedomPaysInvoiceExample() async throws {
+        let (status, printed, errors) = try await runSidecar(
             ["sign", "--uri", "/v5/merchant/invoice/init", "--header-layout", "invoice", "--auth-id", "123456", "--alg", "HS512"],
             stdin: invoiceBody, environment: ["FREEDOMPAY_KEY": "secret_key"])
         #expect(status == 0, "\(errors)")
         #expect(printed == invoiceSignature)
     }
 
-    @Test func theInvoicePresetReproducesFreedomPaysInvoiceExample() throws {
+    @Test func theInvoicePresetReproducesFreedomPaysInvoiceExample() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let preset = root.appendingPathComponent("config/invoice.json").path
-        let (status, printed, errors) = try runSidecar(
+        let (status, printed, errors) = try await runSidecar(
             ["sign", "--config", preset, "--route", "/v5/merchant/invoice/init", "--auth-id", "123456"],
             stdin: invoiceBody, environment: ["FREEDOMPAY_KEY": "secret_key"])
         #expect(status == 0, "\(errors)")
@@ -73,8 +59,8 @@ let invoiceSignature =
         (["--uri", "/x", "--action", "gateway.payment.refund"], "--action needs --route"),
         (["--uri", "/x", "--upstrem", "sandbox"], "unknown flag --upstrem"),
     ])
-    func signRefusesWhatServeWouldNotSign(_ arguments: [String], _ reason: String) throws {
-        let (status, printed, errors) = try runSidecar(
+    func signRefusesWhatServeWouldNotSign(_ arguments: [String], _ reason: String) async throws {
+        let (status, printed, errors) = try await runSidecar(
             ["sign", "--auth-id", "123456"] + arguments, stdin: "{}", environment: ["FREEDOMPAY_KEY": "secret"])
         #expect(status == 1)
         #expect(printed.isEmpty)

@@ -136,11 +136,25 @@ let callbackBadInputs: [BadInput] = [
             let first = try LoopbackClient(sidecar.callbackAddress!)
             try await first.send(callbackPost("/freedompay/result", body: resultBody))
             #expect(try await first.readResponse().status == 200)
-            // Idle between requests: evicted for the newcomer, which is served.
-            let second = try LoopbackClient(sidecar.callbackAddress!)
+            // Idle between requests: evicted for the newcomer, which is served. The newcomer is
+            // mid-request as soon as it is in: its head is read (the sidecar answers `100
+            // Continue`, so it has read it however slow the machine) and its body is not, so it
+            // holds its slot. `first` becomes evictable on its loop just after its answer is
+            // written; a newcomer that races that instant is refused (503 and closed, so its send
+            // or read may also meet a reset), and each retry is one more round trip for that loop
+            // to get there.
+            let head =
+                "POST /freedompay/result HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"
+            var second: LoopbackClient?
+            for _ in 0..<50 where second == nil {
+                let newcomer = try LoopbackClient(sidecar.callbackAddress!)
+                do {
+                    try await newcomer.send(head)
+                    if try await newcomer.readResponse().status == 100 { second = newcomer }
+                } catch {}
+            }
+            #expect(second != nil, "no newcomer was admitted in place of the idle connection")
             #expect(try await first.isClosedByPeer())
-            // The second is mid-request (part of a head sent): it holds its slot.
-            try await second.send("POST /freedompay/result HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             let third = try LoopbackClient(sidecar.callbackAddress!)
             let rejected = try await third.readResponse()
             #expect(rejected.status == 503)

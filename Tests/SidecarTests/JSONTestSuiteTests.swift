@@ -89,7 +89,7 @@ import Testing
     /// Each accepted case, read by the strict reader and written back by JSONWriter, is read by
     /// Python's json (as strict: duplicates and NaN refused, decimals exact) to the same value
     /// as Python reads from the original bytes (scripts/json_differential.py).
-    @Test func whatTheStrictReaderAcceptsPythonReadsTheSame() throws {
+    @Test func whatTheStrictReaderAcceptsPythonReadsTheSame() async throws {
         let rewrites = FileManager.default.temporaryDirectory.appendingPathComponent("json-differential-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: rewrites, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: rewrites) }
@@ -101,19 +101,15 @@ import Testing
         }
         #expect(accepted >= 93)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", root.appendingPathComponent("scripts/json_differential.py").path, try JSONTestSuiteCorpus.directory().path,
-            rewrites.path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let result = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: [
+                "python3", root.appendingPathComponent("scripts/json_differential.py").path, try JSONTestSuiteCorpus.directory().path,
+                rewrites.path,
+            ],
+            mergingStandardError: true)
+        let text = result.standardOutput
+        #expect(result.status == 0, "\(text)")
         #expect(text.contains("json_differential: \(accepted) passed, 0 failed"), "\(text)")
     }
 }
