@@ -26,6 +26,9 @@ public final class OneShot<Value: Sendable>: Sendable {
         waiters.forEach { $0.resume(returning: value) }
     }
 
+    /// Whether `fulfill(_:)` has been called.
+    public var isFulfilled: Bool { state.withLock { $0.value != nil } }
+
     /// The value once fulfilled, or `nil` if the waiting task is cancelled first.
     public func value() async -> Value? {
         let id = state.withLock { state in

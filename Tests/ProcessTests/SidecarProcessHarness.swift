@@ -12,34 +12,22 @@ let sidecarExecutable: URL = {
 /// A running sidecar process whose stdout is read line by line as it arrives, so tests
 /// wait for log events rather than sleeping.
 final class SidecarProcessHarness: @unchecked Sendable {
-    let process = Process()
+    let process: SpawnedProcess
     private let lines = Mutex<(all: [String], waiters: [(String, OneShot<String?>)], ended: Bool)>(([], [], false))
     private let stderrText = Mutex("")
-    let exited = Latch()
 
     /// `launcher` runs the sidecar through another program that execs it, such as
     /// `setpriv --reuid=…` (the process id stays the sidecar's).
     init(arguments: [String], environment: [String: String] = [:], launcher: [String] = []) throws {
-        if let program = launcher.first {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = launcher.dropFirst() + [sidecarExecutable.path] + arguments
-        } else {
-            process.executableURL = sidecarExecutable
-            process.arguments = arguments
-        }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("FREEDOMPAY_") }
         env.merge(environment) { $1 }
-        process.environment = env
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.terminationHandler = { [exited] _ in exited.open() }
-        try process.run()
+        let command = launcher + [sidecarExecutable.path] + arguments
+        process = try SpawnedProcess(command[0], arguments: Array(command.dropFirst()), environment: env)
+        try process.standardInput.close()
         Thread.detachNewThread { [self] in
             var pending = Data()
             while true {
-                let chunk = stdout.fileHandleForReading.availableData
+                let chunk = process.standardOutput.availableData
                 if chunk.isEmpty { break }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: 0x0A) {
@@ -51,7 +39,7 @@ final class SidecarProcessHarness: @unchecked Sendable {
             finishLines()
         }
         Thread.detachNewThread { [self] in
-            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            let data = process.standardError.readDataToEndOfFile()
             stderrText.withLock { $0 = String(decoding: data, as: UTF8.self) }
         }
     }
@@ -94,16 +82,16 @@ final class SidecarProcessHarness: @unchecked Sendable {
         waiting.forEach { $0.fulfill(nil) }
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    func signal(_ number: Int32) { process.signal(number) }
 
-    /// Waits for exit (the test's overall time limit bounds a hang) and returns the status.
-    /// Also waits until stdout has been read to its end: the termination handler can run
-    /// before the reader thread delivered the last lines, which tests then look for.
-    func waitForExit() async -> Int32 {
-        await exited.wait()
-        releaseRunLoopSource()
+    /// Waits for exit (the test's overall time limit bounds a hang) and returns the status
+    /// (`nil` if the test was cancelled first). Also waits until stdout has been read to its
+    /// end: the process can be reaped before the reader thread delivered the last lines, which
+    /// tests then look for.
+    func waitForExit() async -> Int32? {
+        let status = await process.exitStatus()
         _ = await waitForLine(containing: Self.neverLogged)
-        return process.terminationStatus
+        return status
     }
 
     /// Text no log line contains (a NUL): waiting for it returns when stdout ends.
@@ -118,25 +106,14 @@ final class SidecarProcessHarness: @unchecked Sendable {
         return try ListenAddress(parsing: text)
     }
 
-    /// Sends SIGKILL if the process is still running, then waits until it has been reaped
-    /// (the termination handler runs after that).
+    /// Sends SIGKILL if the process is still running, then waits until it has been reaped.
     func killAndWait() async {
         if process.isRunning { signal(SIGKILL) }
-        await exited.wait()
-        releaseRunLoopSource()
-    }
-
-    /// swift-corelibs-foundation's `Process.run()` makes a run-loop source whose context
-    /// retains the `Process`, and the `Process` holds the source; only `waitUntilExit()`
-    /// clears it. Once the termination handler ran, `isRunning` is false, so this returns at
-    /// once and just breaks that cycle (else LeakSanitizer reports the `Process`, its pipes,
-    /// environment and handler for every harness).
-    private func releaseRunLoopSource() {
-        process.waitUntilExit()
+        _ = await process.exitStatus()
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { process.signal(SIGTERM) }
     }
 }
 

@@ -311,15 +311,11 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")
         try writeKey("secret", to: keyFile)
-        let result = try await ChildProcess.run(
-            sidecarExecutable,
-            arguments: [
-                "sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path,
-            ],
-            standardInput: Array(#"{"request_id":"828cf71d-a447-4a67-a149-c1df8bc197ca"}"#.utf8))
-        let printed = result.standardOutput
-        #expect(result.status == 0)
-        #expect(printed.hasSuffix("..f1sQoeIpX_ZjOaykQzSeylvvKaVrEQV4gNM2ACFbEMkFDUV9Zk5WO1yQGEWez-vnQMVHodLBDVEyh5Xm2-3MjQ\n"))
+        let (status, printed, errors) = try await runSidecar(
+            ["sign", "--uri", "/v5/card-api/request/status", "--auth-id", "123456", "--alg", "HS512", "--key-file", keyFile.path],
+            stdin: cardAPIBody)
+        #expect(status == 0, "\(errors)")
+        #expect(printed.hasSuffix(cardAPISignatureTail))
         #expect(printed.split(separator: "\n").count == 1)
     }
 
@@ -327,9 +323,10 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
         let dir = try makeTemporaryDirectory()
         let keyFile = dir.appendingPathComponent("key")
         try writeKey(secret, to: keyFile)
+        // Exit status and stderr.
         func run(_ arguments: [String]) async throws -> (Int32, String) {
-            let result = try await ChildProcess.run(sidecarExecutable, arguments: arguments)
-            return (result.status, result.standardError)
+            let (status, _, errors) = try await runSidecar(arguments)
+            return (status, errors)
         }
         let noUpstream = try await run(["check-config", "--auth-id", merchant, "--key-file", keyFile.path])
         #expect(noUpstream.0 == 1)
@@ -363,7 +360,6 @@ private func serveArguments(keyFile: URL, upstream: String, listen: String = "12
             return sidecar
         }
         #expect(!sidecar.process.isRunning)
-        #expect(sidecar.process.terminationReason == .uncaughtSignal)
-        #expect(sidecar.process.terminationStatus == SIGKILL)
+        #expect(await sidecar.process.termination() == .killed(signal: SIGKILL))
     }
 }
