@@ -45,8 +45,8 @@ public final class SpawnedProcess: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The spawning thread may be a Dispatch worker with every signal blocked, and the test
-        // process ignores SIGPIPE: neither may reach the child.
+        // The spawning thread may be a Dispatch worker with every signal blocked, and a signal
+        // the test process ignores would stay ignored across exec: neither may reach the child.
         var noSignals = sigset_t()
         var allSignals = sigset_t()
         sigemptyset(&noSignals)
